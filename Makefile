@@ -1,0 +1,52 @@
+# dnn-gap: two commands on a fresh clone —
+#   make book    set up .venv, execute every notebook (SCALE=ci), build the book
+#   make test    set up .venv, run the tests
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= ci
+STAMP := $(VENV)/.installed
+
+.PHONY: setup test book run benchmarks lock clean help
+
+help:
+	@echo "make book                       execute every notebook at SCALE=$(SCALE) and build _build/html"
+	@echo "make test                       run the test suite"
+	@echo "make run NB=<notebook> PARAMS=\"-p d 4 -p scale paper\"   rerun one notebook, rebuild"
+	@echo "make benchmarks                 run every benchmark with --quick"
+	@echo "make lock                       re-pin constraints.txt from requirements.txt"
+
+# Set-up: a virtual environment with the pinned stack (constraints.txt) and
+# the library installed editable. Re-run when a pin changes.
+$(STAMP): requirements.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest
+
+book: setup
+	$(BIN)/python tools/build_book.py --scale $(SCALE)
+
+run: setup
+	@test -n "$(NB)" || { echo "usage: make run NB=<notebook> PARAMS=\"-p name value ...\""; exit 2; }
+	$(BIN)/python tools/build_book.py --scale $(SCALE) --only $(NB) $(PARAMS)
+
+benchmarks: setup
+	for b in benchmarks/*.py; do $(BIN)/python $$b --quick || exit 1; done
+
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt
+	{ echo "# Exact versions for every install path (make, .ci/run, environment.yml)."; \
+	  echo "# Regenerate with: make lock   (after changing requirements.txt)"; \
+	  $(BIN)/pip freeze --exclude-editable | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > constraints.txt
+
+clean:
+	rm -rf _build
