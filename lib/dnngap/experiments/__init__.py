@@ -1,0 +1,50 @@
+"""Experiments: declarative specs, a resumable results store, scales, runner.
+
+Compute is separate from plotting. An experiment is an
+:class:`ExperimentSpec`; :func:`run` fills the results :class:`Store` (one
+file per ``(problem, method, m)``, resumable, atomic); :func:`load` reads it
+back as :class:`Results`; :mod:`dnngap.plotting` draws figures from those.
+
+>>> from dnngap import experiments
+>>> spec = experiments.get("e1", "smoke")
+>>> [p.label for p in spec.problems]
+['exp_cos, d = 1', 'exp_cos, d = 2']
+
+The paper's experiments E1–E7 are registered by name (:func:`available`) at
+three scales (``smoke``, ``ci``, ``paper``); see :mod:`.catalog`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import OVERRIDES, apply_overrides, available, get
+from .runner import Results, SummaryRow, Table, estimator_notes, load, run
+from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, Sampler,
+                    TestSpec, Unit)
+from .store import Store, code_version, git_commit
+
+__all__ = [
+    "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "Problem",
+    "Results", "Sampler", "Store", "SummaryRow", "Table", "TestSpec", "Unit", "apply_overrides",
+    "available", "code_version", "estimator_notes", "get", "git_commit", "load", "results", "run",
+]
+
+
+def results(name: str, scale: str = "ci", *, store: Store | None = None, progress: bool = False,
+            **overrides: Any) -> Results:
+    """What a book chapter shows: the largest complete scale in the store.
+
+    Without overrides, a complete ``paper`` result set in the store is used
+    in place of a smaller requested scale (and ``ci`` in place of
+    ``smoke``); otherwise the requested scale is run (resuming, computing only
+    what is missing) and returned. ``Results.scale`` says which was used.
+    """
+    spec = get(name, scale, **overrides)  # validates before anything else
+    if not overrides:
+        larger = SCALES[SCALES.index(scale) + 1:]
+        for bigger in reversed(larger):
+            found = load(get(name, bigger), store)
+            if found.complete:
+                return found
+    return run(spec, store, progress=progress)

@@ -1,0 +1,285 @@
+"""The paper's experiments E1–E7 as named specs, each at three scales.
+
+``smoke``
+    seconds; for tests (2 trials, two tiny sample sizes, a few hundred epochs).
+``ci``
+    the book on 2 CPU cores: few trials, a short geometric grid of ``m``,
+    thousands rather than tens of thousands of epochs, test sets of about
+    10^4 points. Qualitative picture only.
+``paper``
+    the protocol of PAPER.md unchanged: 20 trials, the released ``m`` grids,
+    50,000 (single) / 200,000 (double) epochs, the authors' final test grids.
+
+:func:`get` resolves a name and a scale to an :class:`ExperimentSpec`, then
+applies keyword overrides (the knobs of the notebooks' ``parameters`` cells
+and of ``python -m dnngap run --set key=value``); see :data:`OVERRIDES`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from .specs import (PAPER_LEVELS, SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec,
+                    Problem, Sampler, TestSpec, _choice)
+
+#: Paper's sample sizes: m = 75, 150, ..., 2250 (d >= 2); 25, 50, ..., 750 (1-D).
+PAPER_M = tuple(range(75, 2251, 75))
+PAPER_M_1D = tuple(range(25, 751, 25))
+PAPER_ARCHITECTURES = ((1, 10), (2, 20), (3, 30), (4, 40), (5, 50), (10, 100))
+ACTIVATIONS = ("relu", "elu", "tanh")
+
+_SMOKE_TEST = TestSpec(grid_levels=((1, 6), (2, 5), (3, 4), (4, 3), (8, 2), (16, 2)), mc_points=2000)
+_CI_TEST = TestSpec()
+_PAPER_TEST = TestSpec(grid_levels=PAPER_LEVELS, mc_points=100_000)
+_TESTS = {"smoke": _SMOKE_TEST, "ci": _CI_TEST, "paper": _PAPER_TEST}
+_TRIALS = {"smoke": 2, "ci": 3, "paper": 20}
+#: Single-precision epoch budget per scale (double: four times as many at ci,
+#: the preset 200,000 at paper scale).
+_EPOCHS = {"smoke": 200, "ci": 3000, "paper": None}
+_CS_NMAX = {"smoke": 60, "ci": 2000, "paper": 2000}
+
+
+def _dnn(scale: str, depth: int, width: int, activation: str = "relu", **kw: Any) -> DNNMethod:
+    epochs = kw.pop("epochs", _EPOCHS[scale])
+    return DNNMethod(depth=depth, width=width, activation=activation, epochs=epochs, **kw)
+
+
+def _cs(scale: str, **kw: Any) -> CSMethod:
+    return CSMethod(n_max=kw.pop("n_max", _CS_NMAX[scale]), **kw)
+
+
+def _problems(functions: tuple[str, ...], dims: tuple[int, ...], m_values) -> tuple[Problem, ...]:
+    out = []
+    for fn, d in itertools.product(functions, dims):
+        ms = m_values(d) if callable(m_values) else m_values
+        out.append(Problem(fn, d, tuple(ms)))
+    return tuple(out)
+
+
+def _m(scale: str, d: int) -> tuple[int, ...]:
+    if scale == "smoke":
+        return (20, 40)
+    if scale == "ci":
+        return (50, 100, 200, 400) if d == 1 else (75, 150, 300, 600, 1200)
+    return PAPER_M_1D if d == 1 else PAPER_M
+
+
+def _spec(name: str, title: str, scale: str, problems, methods, **kw: Any) -> ExperimentSpec:
+    return ExperimentSpec(name=name, title=title, scale=scale, problems=problems,
+                          methods=tuple(methods), trials=kw.pop("trials", _TRIALS[scale]),
+                          test=kw.pop("test", _TESTS[scale]), **kw)
+
+
+def _archs(scale: str, ci: tuple) -> tuple:
+    return {"smoke": ((1, 10),), "ci": ci, "paper": PAPER_ARCHITECTURES}[scale]
+
+
+# ---------------------------------------------------------------------------
+def e1(scale: str) -> ExperimentSpec:
+    dims = {"smoke": (1, 2), "ci": (1, 2, 4, 8), "paper": (1, 2, 3, 4, 8)}[scale]
+    archs = _archs(scale, ((1, 10), (4, 40)))
+    acts = {"smoke": ("relu",), "ci": ("relu", "tanh"), "paper": ACTIVATIONS}[scale]
+    methods = [_cs(scale)] + [_dnn(scale, L, N, a) for a in acts for L, N in archs]
+    return _spec("e1", "Smooth function: DNNs vs CS across dimensions", scale,
+                 _problems(("exp_cos",), dims, lambda d: _m(scale, d)), methods)
+
+
+def e2(scale: str) -> ExperimentSpec:
+    d = {"smoke": 2, "ci": 4, "paper": 8}[scale]
+    archs = _archs(scale, ((1, 10), (2, 20), (4, 40)))
+    acts = {"smoke": ("relu", "tanh"), "ci": ACTIVATIONS, "paper": ACTIVATIONS}[scale]
+    ms = {"smoke": (20, 40), "ci": (150, 300, 600), "paper": PAPER_M}[scale]
+    methods = [_dnn(scale, L, N, a) for a in acts for L, N in archs] + [_cs(scale)]
+    return _spec("e2", "Architectures and activations", scale,
+                 _problems(("exp_cos",), (d,), ms), methods)
+
+
+def e3(scale: str) -> ExperimentSpec:
+    problems = {
+        "smoke": _problems(("exp_cos5",), (1,), (20, 40)),
+        "ci": _problems(("exp_cos5",), (1, 2, 4), lambda d: _m("ci", d))
+        + _problems(("slower_decay_rational", "mixed_trig_rational"), (8,), _m("ci", 8)),
+        "paper": _problems(("exp_cos5",), (1, 2, 3, 4, 8), lambda d: _m("paper", d))
+        + _problems(("slower_decay_rational", "mixed_trig_rational"), (8,), PAPER_M),
+    }[scale]
+    archs = _archs(scale, ((4, 40),))
+    acts = {"smoke": ("relu",), "ci": ("relu", "tanh"), "paper": ACTIVATIONS}[scale]
+    methods = [_cs(scale)] + [_dnn(scale, L, N, a) for a in acts for L, N in archs]
+    return _spec("e3", "Harder smooth functions", scale, problems, methods)
+
+
+def e4(scale: str) -> ExperimentSpec:
+    problems = {
+        "smoke": _problems(("halfspace",), (2,), (20, 40)),
+        "ci": _problems(("halfspace",), (1, 2, 4, 8), lambda d: _m("ci", d))
+        + _problems(("indicator",), (1, 2), lambda d: _m("ci", d)),
+        "paper": _problems(("halfspace",), (1, 2, 3, 4, 8), lambda d: _m("paper", d))
+        + _problems(("indicator",), (1, 2, 4), lambda d: _m("paper", d)),
+    }[scale]
+    archs = _archs(scale, ((1, 10), (4, 40)))
+    methods = [_cs(scale)] + [_dnn(scale, L, N, "relu") for L, N in archs]
+    return _spec("e4", "Piecewise constant functions, where DNNs compete", scale, problems, methods)
+
+
+def e5(scale: str) -> ExperimentSpec:
+    fns = ("logsin_plus_sin_K1", "logsin_plus_sin_K10", "f1")
+    ms = {"smoke": (20, 40), "ci": (50, 100, 200, 400), "paper": PAPER_M_1D}[scale]
+    archs = _archs(scale, ((4, 40),))
+    acts = {"smoke": ("relu",), "ci": ("relu", "tanh"), "paper": ACTIVATIONS}[scale]
+    methods = [_cs(scale, n_max={"smoke": 60, "ci": 400, "paper": 800}[scale])] + [
+        _dnn(scale, L, N, a) for a in acts for L, N in archs]
+    return _spec("e5", "One-dimensional illustrations", scale, _problems(fns, (1,), ms), methods,
+                 plot_points={"smoke": 64, "ci": 512, "paper": 2048}[scale])
+
+
+def e6(scale: str) -> ExperimentSpec:
+    d = {"smoke": 1, "ci": 2, "paper": 8}[scale]
+    ms = {"smoke": (20, 40), "ci": (75, 300, 1200), "paper": PAPER_M}[scale]
+    single = {"smoke": 200, "ci": 3000, "paper": None}[scale]
+    double = {"smoke": 400, "ci": 12000, "paper": None}[scale]
+    archs = _archs(scale, ((4, 40),))
+    methods = [_cs(scale)]
+    for L, N in archs:
+        methods.append(_dnn(scale, L, N, "relu", precision="single", epochs=single))
+        methods.append(_dnn(scale, L, N, "relu", precision="double", epochs=double))
+    return _spec("e6", "Single vs double precision", scale,
+                 _problems(("exp_cos",), (d,), ms), methods)
+
+
+def e7(scale: str) -> ExperimentSpec:
+    dims = {"smoke": (2,), "ci": (2, 4), "paper": (2, 4, 8)}[scale]
+    ms = {"smoke": (40, 80), "ci": (100, 200, 400, 800), "paper": PAPER_M}[scale]
+    n_max = {"smoke": 30, "ci": 300, "paper": 2000}[scale]
+    methods = [_cs(scale, n_max=n_max), ExistenceMethod(n_max=n_max),
+               _dnn(scale, 4, 40, "relu")]
+    return _spec("e7", "The practical existence theorem", scale,
+                 _problems(("exp_cos",), dims, ms), methods)
+
+
+EXPERIMENTS: dict[str, Callable[[str], ExperimentSpec]] = {
+    "e1": e1, "e2": e2, "e3": e3, "e4": e4, "e5": e5, "e6": e6, "e7": e7,
+}
+
+
+def available() -> list[str]:
+    """Names of the registered experiments."""
+    return list(EXPERIMENTS)
+
+
+# ---------------------------------------------------------------------------
+# overrides
+# ---------------------------------------------------------------------------
+def _tuple_of(kind, name):
+    def convert(value):
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for v in values:
+            if not isinstance(v, kind) or isinstance(v, bool):
+                raise ValueError(f"{name} must be a list of {kind.__name__}; got {value!r}")
+        return tuple(values)
+    return convert
+
+
+def _arch(value) -> tuple[tuple[int, int], ...]:
+    values = value if isinstance(value, (list, tuple)) else [value]
+    out = []
+    for v in values:
+        try:
+            L, N = (int(x) for x in str(v).lower().replace("×", "x").split("x"))
+        except ValueError:
+            raise ValueError(f"architectures must be a list like ['1x10', '4x40']; got {value!r}") from None
+        out.append((L, N))
+    return tuple(out)
+
+
+def _scalar(kind, name):
+    def convert(value):
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise ValueError(f"{name} must be {kind.__name__}; got {value!r}")
+        return value
+    return convert
+
+
+#: Override keys: name -> (converter, description).
+OVERRIDES: dict[str, tuple[Callable, str]] = {
+    "trials": (_scalar(int, "trials"), "number of trials"),
+    "m_values": (_tuple_of(int, "m_values"), "sample sizes, for every problem"),
+    "functions": (_tuple_of(str, "functions"), "test functions (crossed with dims)"),
+    "dims": (_tuple_of(int, "dims"), "dimensions (crossed with functions)"),
+    "architectures": (_arch, "DNN architectures 'LxN' (crossed with activations)"),
+    "activations": (_tuple_of(str, "activations"), "DNN activations"),
+    "epochs": (_scalar(int, "epochs"), "epochs of every DNN"),
+    "precision": (_scalar(str, "precision"), "'single' or 'double' for every DNN"),
+    "convention": (_scalar(str, "convention"), "depth convention 'code' or 'paper'"),
+    "optimizer": (_scalar(str, "optimizer"), "'adam' or 'sgd'"),
+    "lam": (_scalar(float, "lam"), "CS / existence regularisation parameter"),
+    "n_max": (_scalar(int, "n_max"), "largest CS index set size"),
+    "estimator": (_scalar(str, "estimator"), "'auto', 'sparse_grid' or 'monte_carlo'"),
+    "mc_points": (_scalar(int, "mc_points"), "Monte Carlo test points"),
+    "seed": (_scalar(int, "seed"), "sampler seed"),
+    "sampler": (_scalar(str, "sampler"), "'uniform' or 'matlab'"),
+    "device": (_scalar(str, "device"), "'auto', 'cpu' or 'cuda'"),
+}
+
+
+def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
+    """Return ``spec`` with the given knobs changed (see :data:`OVERRIDES`).
+
+    Unknown keys and wrong types raise ``ValueError`` naming the key and the
+    allowed values, before anything is computed.
+    """
+    unknown = sorted(set(overrides) - set(OVERRIDES))
+    if unknown:
+        raise ValueError(f"unknown override(s) {unknown}; allowed: {sorted(OVERRIDES)}")
+    o = {k: OVERRIDES[k][0](v) for k, v in overrides.items()}
+    changes: dict[str, Any] = {}
+    if "trials" in o:
+        changes["trials"] = o["trials"]
+    if "device" in o:
+        changes["device"] = o["device"]
+    if {"m_values", "functions", "dims"} & set(o):
+        fns = o.get("functions", tuple(dict.fromkeys(p.function for p in spec.problems)))
+        dims = o.get("dims", tuple(dict.fromkeys(p.d for p in spec.problems)))
+        by_d = {p.d: p.m_values for p in spec.problems}
+        default_m = spec.problems[-1].m_values
+        changes["problems"] = _problems(fns, dims, o["m_values"] if "m_values" in o
+                                        else (lambda d: by_d.get(d, default_m)))
+    methods = list(spec.methods)
+    dnns = [m for m in methods if isinstance(m, DNNMethod)]
+    if ({"architectures", "activations"} & set(o)) and dnns:
+        template = dnns[0]
+        archs = o.get("architectures", tuple(dict.fromkeys((m.depth, m.width) for m in dnns)))
+        acts = o.get("activations", tuple(dict.fromkeys(m.activation for m in dnns)))
+        precisions = tuple(dict.fromkeys((m.precision, m.epochs) for m in dnns))
+        new = [dataclasses.replace(template, depth=L, width=N, activation=a, precision=p, epochs=e)
+               for a in acts for (L, N) in archs for (p, e) in precisions]
+        methods = [m for m in methods if not isinstance(m, DNNMethod)] + new
+    dnn_fields = {k: o[k] for k in ("epochs", "precision", "convention", "optimizer") if k in o}
+    if dnn_fields:
+        methods = [dataclasses.replace(m, **dnn_fields) if isinstance(m, DNNMethod) else m for m in methods]
+        methods = list(dict.fromkeys(methods))  # e.g. precision=double makes E6's pair identical
+    for key in ("lam", "n_max"):
+        if key in o:
+            methods = [dataclasses.replace(m, **{key: o[key]}) if isinstance(m, (CSMethod, ExistenceMethod))
+                       else m for m in methods]
+    if methods != list(spec.methods):
+        changes["methods"] = tuple(methods)
+    if {"estimator", "mc_points"} & set(o):
+        changes["test"] = dataclasses.replace(
+            spec.test, **{k: o[k] for k in ("estimator", "mc_points") if k in o})
+    if {"seed", "sampler"} & set(o):
+        changes["sampler"] = dataclasses.replace(
+            spec.sampler, **({"seed": o["seed"]} if "seed" in o else {}),
+            **({"kind": o["sampler"]} if "sampler" in o else {}))
+    return dataclasses.replace(spec, **changes) if changes else spec
+
+
+def get(name: str, scale: str = "ci", **overrides: Any) -> ExperimentSpec:
+    """The experiment ``name`` at ``scale``, with ``overrides`` applied."""
+    _choice("experiment", name, tuple(EXPERIMENTS))
+    _choice("scale", scale, SCALES)
+    return apply_overrides(EXPERIMENTS[name](scale), **overrides)

@@ -1,0 +1,390 @@
+"""Run an experiment spec into the results store, and read the results back.
+
+Data flows one way: spec → samples (:mod:`dnngap.sampling`) → method
+(:mod:`dnngap.cs`, :mod:`dnngap.dnn`, :mod:`dnngap.existence`) → errors
+(:mod:`dnngap.quadrature`) → store (:mod:`.store`) → figure
+(:mod:`dnngap.plotting`).
+
+Every record is one trial of one ``(problem, method, m)`` and holds:
+
+``function, d, m, trial, method, method_kind, method_key``
+    what was computed;
+``rel_l2, estimator``
+    the relative :math:`L^2_\\rho` error by the *primary* estimator:
+    ``"sparse_grid"`` where the grid is reliable for this function, else
+    ``"monte_carlo"`` (see :class:`dnngap.experiments.TestSpec`);
+``rel_l2_grid, rel_l2_mc, rel_l2_mc_stderr, linf``
+    both estimators side by side (``rel_l2_grid`` is ``None`` where the grid
+    was not used), Monte Carlo's standard error, and the maximum error on the
+    primary test points;
+``train_loss, epochs, stop_reason``
+    training outcome (DNNs: best training MSE, epochs used, ``"tolerance"``,
+    ``"epochs"`` or ``"diverged"``; CS: the final objective and iterations);
+``seed, wall_time, device, code, commit, timestamp``
+    provenance (``wall_time`` is the unit's time divided by its trials).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import math
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import functions, quadrature, sampling
+from .specs import CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, Unit, method_key
+from .store import Store, code_version, git_commit
+
+_CHUNK = 50_000
+
+
+# ---------------------------------------------------------------------------
+# inputs of a problem: samples and test sets (computed once per problem)
+# ---------------------------------------------------------------------------
+@dataclass
+class _ProblemData:
+    problem: Problem
+    spec: ExperimentSpec
+    _samples: np.ndarray | None = None
+    _tests: dict[str, Any] | None = None
+
+    @property
+    def f(self):
+        return functions.get(self.problem.function)
+
+    def samples(self, m: int) -> np.ndarray:
+        """``(trials, m, d)`` training points, nested in ``m``."""
+        s, d, T = self.spec.sampler, self.problem.d, self.spec.trials
+        if s.kind == "matlab":
+            return sampling.matlab_samples(d, m, trials=T, seed="per_trial" if s.per_trial else None)
+        if self._samples is None:
+            rng = np.random.default_rng(s.seed)
+            self._samples = sampling.uniform(d, max(self.problem.m_values), T, rng)
+        return self._samples[:, :m, :]
+
+    def tests(self) -> dict[str, Any]:
+        """Test sets with the exact values of ``f`` on them.
+
+        Keys: ``"grid"`` (``TestSet`` or ``None``), ``"mc"`` (``TestSet``),
+        ``"primary"`` (``"sparse_grid"`` or ``"monte_carlo"``), ``"why"``,
+        ``"f_grid"``, ``"f_mc"``, ``"plot_x"``.
+        """
+        if self._tests is not None:
+            return self._tests
+        t, d, f = self.spec.test, self.problem.d, self.f
+        mc = quadrature.monte_carlo_test_set(d, t.mc_points, np.random.default_rng(t.seed))
+        grid, primary, why = None, "monte_carlo", "estimator 'monte_carlo' requested"
+        if t.estimator in ("auto", "sparse_grid"):
+            level = t.grid_level(d)
+            if t.estimator == "auto":
+                check = quadrature.grid_reliability(f, d, level, rng=np.random.default_rng(t.seed + 1))
+                if check.reliable:
+                    primary, why = "sparse_grid", f"sparse grid reliable ({check.relative_discrepancy:.1e} discrepancy in ‖f‖)"
+                else:
+                    why = (f"sparse grid unreliable for {f.name} in d = {d}: ‖f‖ by quadrature "
+                           f"{check.quadrature_norm:.4g} vs {check.reference_norm:.4g} ({check.reference_kind})")
+            else:
+                primary, why = "sparse_grid", "estimator 'sparse_grid' requested"
+            grid = quadrature.sparse_grid_test_set(d, level)
+        plot_x = (np.linspace(-1, 1, self.spec.plot_points)[:, None] if self.spec.plot_points else None)
+        self._tests = {
+            "grid": grid, "mc": mc, "primary": primary, "why": why,
+            "f_grid": f(grid.points) if grid is not None else None,
+            "f_mc": f(mc.points), "plot_x": plot_x,
+        }
+        return self._tests
+
+
+# ---------------------------------------------------------------------------
+# methods: fit on (trials, m, d) samples, predict on points
+# ---------------------------------------------------------------------------
+def _predict_chunked(predict, points: np.ndarray) -> np.ndarray:
+    parts = [predict(points[i:i + _CHUNK]) for i in range(0, len(points), _CHUNK)]
+    return np.concatenate(parts, axis=-1)
+
+
+def _fit(method, y: np.ndarray, fy: np.ndarray, spec: ExperimentSpec, progress: bool):
+    """Fit all trials; return ``(predict, info)`` where ``info`` maps
+    ``train_loss``, ``epochs``, ``stop_reason`` to per-trial lists, plus
+    ``device``."""
+    d = y.shape[-1]
+    T = y.shape[0]
+    if isinstance(method, CSMethod):
+        from .. import cs, polynomials
+        order = polynomials.largest_order(method.index_set, d, method.n_max)
+        Lambda = polynomials.index_set(method.index_set, d, order)
+        lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
+        sol = cs.fit(y, fy, Lambda, lam=lam, method=method.solver)
+        z = np.asarray(sol.z).reshape(T, -1)
+        info = {"train_loss": np.broadcast_to(np.asarray(sol.objective, float), (T,)).tolist(),
+                "epochs": np.broadcast_to(np.asarray(sol.iterations), (T,)).astype(int).tolist(),
+                "stop_reason": ["converged" if c else "max_iter"
+                                for c in np.broadcast_to(np.asarray(sol.converged), (T,))],
+                "device": "cpu", "N": int(len(Lambda))}
+        return (lambda pts: cs.evaluate(z, pts, Lambda)), info
+    if isinstance(method, DNNMethod):
+        from .. import dnn
+        res = dnn.train(method.architecture(), method.training(), y, fy,
+                        device=spec.device, progress=progress)
+        info = {"train_loss": np.asarray(res.losses, float).tolist(),
+                "epochs": np.asarray(res.epochs).astype(int).tolist(),
+                "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device)}
+        return res.predict, info
+    if isinstance(method, ExistenceMethod):
+        from .. import cs, existence, polynomials
+        order = polynomials.largest_order("hyperbolic_cross", d, method.n_max)
+        Lambda = polynomials.hyperbolic_cross(d, order)
+        lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
+        res = existence.fit_existence_network(y, fy, Lambda, s=method.s, lam=lam, training=method.training)
+        info = {"train_loss": np.broadcast_to(np.asarray(res.objective, float), (T,)).tolist(),
+                "epochs": [0] * T, "stop_reason": ["converged"] * T, "device": "cpu",
+                "N": int(len(Lambda))}
+        return res.predict, info
+    raise TypeError(f"unknown method {method!r}")
+
+
+def _none_if_nan(x: float) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> list[dict[str, Any]]:
+    """Compute one unit; return its records (one per trial)."""
+    start = time.perf_counter()
+    f, m = data.f, unit.m
+    y = data.samples(m)
+    T, _, d = y.shape
+    fy = f(y.reshape(-1, d)).reshape(T, m)
+    tests = data.tests()
+    predict, info = _fit(unit.method, y, fy, unit.spec, progress)
+
+    blocks = [tests["mc"].points]
+    if tests["grid"] is not None:
+        blocks.append(tests["grid"].points)
+    if tests["plot_x"] is not None:
+        blocks.append(tests["plot_x"])
+    pred = _predict_chunked(predict, np.concatenate(blocks, axis=0))
+    n_mc = len(tests["mc"].points)
+    mc_err = tests["mc"].errors(tests["f_mc"], pred[:, :n_mc])
+    grid_err = None
+    if tests["grid"] is not None:
+        n_grid = len(tests["grid"].points)
+        grid_err = tests["grid"].errors(tests["f_grid"], pred[:, n_mc:n_mc + n_grid])
+    primary = grid_err if tests["primary"] == "sparse_grid" else mc_err
+    wall = time.perf_counter() - start
+
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    records = []
+    for t in range(T):
+        rec = {
+            "experiment": unit.spec.name, "function": f.name, "d": d, "m": m, "trial": t,
+            "method": unit.method.label, "method_kind": unit.method.kind,
+            "method_key": method_key(unit.method),
+            "rel_l2": _none_if_nan(primary.rel_l2[t]), "estimator": tests["primary"],
+            "estimator_reason": tests["why"],
+            "rel_l2_grid": None if grid_err is None else _none_if_nan(grid_err.rel_l2[t]),
+            "rel_l2_mc": _none_if_nan(mc_err.rel_l2[t]),
+            "rel_l2_mc_stderr": _none_if_nan(mc_err.rel_l2_stderr[t]),
+            "linf": _none_if_nan(primary.linf[t]),
+            "train_loss": _none_if_nan(info["train_loss"][t]),
+            "epochs": int(info["epochs"][t]), "stop_reason": info["stop_reason"][t],
+            "seed": unit.spec.sampler.seed, "sampler": unit.spec.sampler.kind,
+            "wall_time": wall / T, "device": info["device"],
+            "code": code_version(unit.method.kind), "commit": git_commit(), "timestamp": now,
+        }
+        if "N" in info:
+            rec["N"] = info["N"]
+        if tests["plot_x"] is not None:
+            rec["prediction"] = pred[t, -len(tests["plot_x"]):].tolist()
+        records.append(rec)
+    return records
+
+
+# ---------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SummaryRow:
+    """Statistics over the trials of one ``(function, d, method, m)``.
+
+    ``geomean`` is :math:`10^{\\mu}` and ``log10_std`` is :math:`\\sigma`,
+    where :math:`\\mu, \\sigma` are the mean and standard deviation of
+    :math:`\\log_{10}` of the error over the trials (the paper's statistic).
+    """
+
+    function: str
+    d: int
+    method: str
+    m: int
+    trials: int
+    geomean: float
+    log10_std: float
+    minimum: float
+    maximum: float
+    estimator: str
+
+
+@dataclass
+class Results:
+    """The records of a spec as far as the store has them."""
+
+    spec: ExperimentSpec
+    records: list[dict[str, Any]]
+    missing: list[Unit] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def scale(self) -> str:
+        return self.spec.scale
+
+    def select(self, **where: Any) -> list[dict[str, Any]]:
+        """Records whose fields equal the given values, e.g. ``select(d=8)``."""
+        for key in where:
+            if self.records and key not in self.records[0]:
+                raise ValueError(f"unknown record field {key!r}; allowed: {sorted(self.records[0])}")
+        return [r for r in self.records if all(r.get(k) == v for k, v in where.items())]
+
+    def methods(self) -> list[str]:
+        """Method labels in the spec's order."""
+        return [m.label for m in self.spec.methods]
+
+    def summary(self, error: str = "rel_l2", **where: Any) -> list[SummaryRow]:
+        """Geometric mean and log10 spread of ``error`` over trials."""
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for r in self.select(**where):
+            groups[(r["function"], r["d"], r["method"], r["m"])].append(r)
+        order = {label: i for i, label in enumerate(self.methods())}
+        rows = []
+        for (fn, d, method, m), recs in groups.items():
+            vals = np.array([r[error] if r[error] is not None else np.nan for r in recs], float)
+            vals = vals[np.isfinite(vals) & (vals > 0)]
+            logs = np.log10(vals) if len(vals) else np.array([np.nan])
+            rows.append(SummaryRow(fn, d, method, m, len(vals), float(10 ** logs.mean()),
+                                   float(logs.std()), float(np.min(vals)) if len(vals) else np.nan,
+                                   float(np.max(vals)) if len(vals) else np.nan, recs[0]["estimator"]))
+        rows.sort(key=lambda r: (r.function, r.d, order.get(r.method, 99), r.m))
+        return rows
+
+    def best(self, m: int | None = None, error: str = "rel_l2", **where: Any) -> dict[str, SummaryRow]:
+        """Per method, the summary row at ``m`` (default: the largest ``m``)."""
+        rows = self.summary(error, **where)
+        out = {}
+        for r in rows:
+            if m is None or r.m == m:
+                if r.method not in out or (m is None and r.m > out[r.method].m):
+                    out[r.method] = r
+        return out
+
+    def compute_time(self) -> float:
+        """Total compute time of the records shown, in seconds."""
+        return float(sum(r["wall_time"] for r in self.records))
+
+    def devices(self) -> list[str]:
+        return sorted({r["device"] for r in self.records})
+
+    def table(self, error: str = "rel_l2", **where: Any) -> "Table":
+        """The numbers behind a figure: geometric mean (log10 std) per method and m."""
+        rows = self.summary(error, **where)
+        methods = [m for m in self.methods() if any(r.method == m for r in rows)]
+        keys = sorted({(r.function, r.d, r.m) for r in rows})
+        cell = {(r.function, r.d, r.m, r.method): r for r in rows}
+        header = ["function", "d", "m"] + methods
+        body = []
+        for fn, d, m in keys:
+            line = [fn, str(d), str(m)]
+            for method in methods:
+                r = cell.get((fn, d, m, method))
+                line.append("–" if r is None else f"{r.geomean:.2e} ({r.log10_std:.2f})")
+            body.append(line)
+        return Table(header, body)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table that renders as HTML in notebooks and as text elsewhere."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{h}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in self.rows)
+        return f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+    def __str__(self) -> str:
+        widths = [max(len(str(x)) for x in col) for col in zip(self.header, *self.rows)]
+        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+        return "\n".join([fmt.format(*self.header)] + [fmt.format(*r) for r in self.rows])
+
+
+# ---------------------------------------------------------------------------
+# run / load
+# ---------------------------------------------------------------------------
+def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
+    """The spec's records that are in the store (nothing is computed)."""
+    store = store or Store()
+    records, missing = [], []
+    for unit in spec.units():
+        payload = store.read(spec.name, unit.key)
+        if payload is None:
+            missing.append(unit)
+        else:
+            records.extend(payload["records"])
+    return Results(spec, records, missing)
+
+
+def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = True,
+        units: Iterable[Unit] | None = None) -> Results:
+    """Compute every unit of ``spec`` missing from the store, then load all.
+
+    Finished units are never recomputed; a unit locked by a concurrent run
+    is skipped and awaited at the end.
+    """
+    from tqdm.auto import tqdm
+
+    store = store or Store()
+    todo = [u for u in (units if units is not None else spec.units())
+            if store.read(spec.name, u.key) is None]
+    data: dict[Problem, _ProblemData] = {}
+    deferred = []
+    bar = tqdm(todo, desc=spec.name, unit="unit", disable=not progress)
+    for unit in bar:
+        bar.set_postfix_str(f"{unit.problem.label}, {unit.method.label}, m = {unit.m}", refresh=False)
+        with store.lock(spec.name, unit.key) as acquired:
+            if not acquired:
+                deferred.append(unit)
+                continue
+            _compute_locked(unit, store, data, progress)
+    for unit in deferred:  # another process had these: wait for it, then check
+        with store.lock(spec.name, unit.key, blocking=True):
+            _compute_locked(unit, store, data, progress)
+    return load(spec, store)
+
+
+def _compute_locked(unit: Unit, store: Store, data: dict, progress: bool) -> None:
+    if store.read(unit.spec.name, unit.key) is not None:  # finished meanwhile
+        return
+    pd = data.setdefault(unit.problem, _ProblemData(unit.problem, unit.spec))
+    records = compute_unit(unit, pd, progress=False)
+    store.write(unit.spec.name, unit.key, unit.config(), records)
+
+
+def estimator_notes(results: Results) -> dict[tuple[str, int], str]:
+    """Per ``(function, d)``, which estimator was primary and why."""
+    notes = {}
+    for r in results.records:
+        notes.setdefault((r["function"], r["d"]), f"{r['estimator']}: {r['estimator_reason']}")
+    return notes
+
+
+def replace(spec: ExperimentSpec, **changes: Any) -> ExperimentSpec:
+    """``dataclasses.replace`` that re-validates."""
+    return dataclasses.replace(spec, **changes)

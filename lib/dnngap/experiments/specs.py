@@ -1,0 +1,426 @@
+"""Experiment specifications: what to compute, as frozen, validated dataclasses.
+
+An experiment is a set of *problems* (a test function in a dimension ``d``
+with a grid of sample sizes ``m``) crossed with a set of *methods* (CS,
+trained DNNs, the existence-theorem network), each run for ``trials``
+independent draws of the samples. The unit of work is one
+``(problem, method, m)``: all its trials are computed together (DNN trials as
+one batched model, CS trials by one batched solver) and stored together, one
+record per trial.
+
+Every spec serialises to plain JSON/YAML (:meth:`ExperimentSpec.to_dict`) and
+back (:meth:`ExperimentSpec.from_dict`); validation happens at construction,
+before any expensive work, with messages naming the field and the allowed
+values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Union, get_args
+
+from .. import functions
+
+Scale = Literal["smoke", "ci", "paper"]
+SCALES: tuple[str, ...] = get_args(Scale)
+Estimator = Literal["auto", "sparse_grid", "monte_carlo"]
+_ESTIMATORS = get_args(Estimator)
+_SMOOTH_FOR_GRID = ("analytic", "smooth")
+
+
+def _choice(name: str, value: object, allowed: tuple) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+
+
+def _positive_int(name: str, value: object, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A test function in dimension ``d`` with its grid of sample sizes.
+
+    Parameters
+    ----------
+    function
+        Name in :func:`dnngap.functions.available`.
+    d
+        Dimension of the domain :math:`U = [-1, 1]^d`.
+    m_values
+        Increasing sample sizes; the samples of a trial are nested in ``m``
+        (a larger ``m`` extends the same trial's points).
+    """
+
+    function: str
+    d: int
+    m_values: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if self.function not in functions.available():
+            raise ValueError(
+                f"function must be one of {', '.join(map(repr, functions.available()))}; "
+                f"got {self.function!r}")
+        _positive_int("d", self.d)
+        f = functions.get(self.function)
+        if f.dims is not None and self.d not in f.dims:
+            raise ValueError(f"d must be one of {f.dims} for function {self.function!r}; got {self.d}")
+        object.__setattr__(self, "m_values", tuple(self.m_values))
+        if not self.m_values:
+            raise ValueError("m_values must hold at least one sample size; got ()")
+        for m in self.m_values:
+            _positive_int("m_values[i]", m)
+        if list(self.m_values) != sorted(set(self.m_values)):
+            raise ValueError(f"m_values must be strictly increasing; got {self.m_values}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.function}, d = {self.d}"
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """How the training samples are drawn.
+
+    ``kind="uniform"``: i.i.d. uniform on :math:`[-1,1]^d` from
+    ``numpy.random.default_rng(seed)``, one child stream per trial
+    (:func:`dnngap.sampling.uniform`). ``kind="matlab"``: the authors'
+    MATLAB points, bit for bit (:func:`dnngap.sampling.matlab_samples`);
+    ``seed`` is then ignored and ``per_trial`` selects the authors' seeding of
+    ``slower_decay_rational`` (seed ``t`` for trial ``t``).
+    """
+
+    kind: Literal["uniform", "matlab"] = "uniform"
+    seed: int = 0
+    per_trial: bool = False
+
+    def __post_init__(self) -> None:
+        _choice("sampler.kind", self.kind, ("uniform", "matlab"))
+        _positive_int("sampler.seed", self.seed, minimum=0)
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    __test__ = False  # not a pytest class
+    """How error is measured (see :mod:`dnngap.quadrature`).
+
+    Parameters
+    ----------
+    estimator
+        ``"sparse_grid"``: the authors' Clenshaw--Curtis sparse-grid quadrature;
+        ``"monte_carlo"``: ``mc_points`` uniform points; ``"auto"``: the sparse
+        grid where its quadrature of :math:`f^2` agrees with the exact norm
+        (:func:`dnngap.quadrature.grid_reliability`), Monte Carlo otherwise.
+        Monte Carlo is always computed as well, as a cross-check.
+    grid_level
+        Smolyak level per dimension ``{d: level}``; dimensions not listed use
+        the scale's default.
+    mc_points, seed
+        Size and seed of the Monte Carlo test set.
+    """
+
+    estimator: Estimator = "auto"
+    grid_levels: tuple[tuple[int, int], ...] = ()
+    mc_points: int = 20_000
+    seed: int = 12345
+
+    def __post_init__(self) -> None:
+        _choice("test.estimator", self.estimator, _ESTIMATORS)
+        _positive_int("test.mc_points", self.mc_points, minimum=10)
+        object.__setattr__(self, "grid_levels", tuple(tuple(x) for x in self.grid_levels))
+        for d, level in self.grid_levels:
+            _positive_int("test.grid_levels[d]", d)
+            _positive_int("test.grid_levels[level]", level, minimum=0)
+
+    def grid_level(self, d: int) -> int:
+        levels = dict(self.grid_levels)
+        if d in levels:
+            return levels[d]
+        return default_grid_level(d)
+
+
+#: Default Smolyak levels: about 10^4 points in every dimension (the size of
+#: the grids in the authors' smaller data files).
+_DEFAULT_LEVELS = {1: 13, 2: 10, 3: 8, 4: 7, 8: 5, 16: 3}
+#: The authors' final test grids (PAPER.md): d=1 65537, d=2 311297,
+#: d=3 366593, d=4 643073, d=8 1863937, d=16 2098753 points.
+PAPER_LEVELS = ((1, 16), (2, 15), (3, 13), (4, 12), (8, 9), (16, 6))
+
+
+def default_grid_level(d: int) -> int:
+    if d in _DEFAULT_LEVELS:
+        return _DEFAULT_LEVELS[d]
+    return max(2, 10 - d)
+
+
+@dataclass(frozen=True)
+class CSMethod:
+    """Compressed sensing: weighted square-root LASSO on a Legendre index set.
+
+    See :mod:`dnngap.cs`. The index set is the largest of its kind with at most
+    ``n_max`` elements (:func:`dnngap.polynomials.largest_order`).
+    """
+
+    kind: ClassVar[str] = "cs"
+    index_set: Literal["hyperbolic_cross", "total_degree", "tensor_product"] = "hyperbolic_cross"
+    n_max: int = 2000
+    lam: float | None = None  # None: dnngap.cs.DEFAULT_LAMBDA
+    solver: Literal["primal_dual", "cvxpy"] = "primal_dual"
+
+    def __post_init__(self) -> None:
+        _choice("cs.index_set", self.index_set, ("hyperbolic_cross", "total_degree", "tensor_product"))
+        _positive_int("cs.n_max", self.n_max)
+        if self.lam is not None and not (isinstance(self.lam, (int, float)) and self.lam > 0):
+            raise ValueError(f"cs.lam must be a positive number or None; got {self.lam!r}")
+        _choice("cs.solver", self.solver, ("primal_dual", "cvxpy"))
+
+    @property
+    def label(self) -> str:
+        short = {"hyperbolic_cross": "HC", "total_degree": "TD", "tensor_product": "TP"}[self.index_set]
+        return f"CS ({short}, N ≤ {self.n_max})"
+
+
+@dataclass(frozen=True)
+class DNNMethod:
+    """A fully connected network trained by the paper's protocol (:mod:`dnngap.dnn`).
+
+    Fields mirror :class:`dnngap.dnn.Architecture` and
+    :class:`dnngap.dnn.TrainingConfig`; ``epochs``/``tol`` ``None`` take the
+    precision's preset (single: 50,000 epochs, 5e-7; double: 200,000, 5e-16).
+    """
+
+    kind: ClassVar[str] = "dnn"
+    depth: int = 4
+    width: int = 40
+    activation: Literal["relu", "elu", "tanh", "sigmoid", "softplus"] = "relu"
+    convention: Literal["code", "paper"] = "code"
+    precision: Literal["single", "double"] = "single"
+    epochs: int | None = None
+    tol: float | None = None
+    optimizer: Literal["adam", "sgd"] = "adam"
+    lr0: float = 1e-3
+    init: Literal["normal", "he", "glorot"] = "normal"
+    sigma: float = 0.1
+    same_init: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        # dnn's own dataclasses validate every field, naming it
+        self.architecture()
+        self.training()
+
+    def architecture(self):
+        from .. import dnn
+        return dnn.Architecture(depth=self.depth, width=self.width,
+                                activation=self.activation, convention=self.convention)
+
+    def training(self):
+        from .. import dnn
+        return dnn.TrainingConfig(precision=self.precision, epochs=self.epochs, tol=self.tol,
+                                  lr0=self.lr0, optimizer=self.optimizer, init=self.init,
+                                  sigma=self.sigma, same_init=self.same_init, seed=self.seed)
+
+    @property
+    def label(self) -> str:
+        return self.architecture().label
+
+
+@dataclass(frozen=True)
+class ExistenceMethod:
+    """The practical existence theorem's network (:mod:`dnngap.existence`).
+
+    Hidden layers emulate the Legendre features of a hyperbolic cross with at
+    most ``n_max`` elements to an accuracy set by the sawtooth depth ``s``;
+    the last layer is trained with the weighted square-root-LASSO loss.
+    """
+
+    kind: ClassVar[str] = "existence"
+    n_max: int = 2000
+    s: int = 12
+    lam: float | None = None
+    training: Literal["cs", "gradient"] = "cs"
+
+    def __post_init__(self) -> None:
+        _positive_int("existence.n_max", self.n_max)
+        _positive_int("existence.s", self.s)
+        if self.lam is not None and not (isinstance(self.lam, (int, float)) and self.lam > 0):
+            raise ValueError(f"existence.lam must be a positive number or None; got {self.lam!r}")
+        _choice("existence.training", self.training, ("cs", "gradient"))
+
+    @property
+    def label(self) -> str:
+        return f"existence network (s = {self.s})"
+
+
+Method = Union[CSMethod, DNNMethod, ExistenceMethod]
+_METHOD_TYPES = {cls.kind: cls for cls in (CSMethod, DNNMethod, ExistenceMethod)}
+
+
+def method_to_dict(method: Method) -> dict[str, Any]:
+    return {"kind": method.kind, **dataclasses.asdict(method)}
+
+
+def method_from_dict(data: dict[str, Any]) -> Method:
+    data = dict(data)
+    kind = data.pop("kind", None)
+    _choice("method.kind", kind, tuple(_METHOD_TYPES))
+    return _construct(_METHOD_TYPES[kind], data, f"method ({kind})")
+
+
+def _construct(cls, data: dict[str, Any], where: str):
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)} in {where}; allowed: {sorted(names)}")
+    return cls(**data)
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A complete, resolved experiment.
+
+    Parameters
+    ----------
+    name
+        Short identifier (``"e1"`` …); results are stored under it.
+    title
+        One line for listings and captions.
+    scale
+        The preset this spec was resolved from (recorded in every result).
+    problems, methods
+        Every method runs on every problem.
+    trials
+        Independent sample draws per ``(problem, method, m)``.
+    sampler, test
+        How samples are drawn and how error is measured.
+    plot_points
+        For ``d = 1``: also store each trial's prediction on this many
+        equispaced points (for drawing the network against ``f``); 0 for none.
+    device
+        ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``; not part of
+        the result keys.
+    """
+
+    name: str
+    title: str
+    scale: Scale
+    problems: tuple[Problem, ...]
+    methods: tuple[Method, ...]
+    trials: int
+    sampler: Sampler = field(default_factory=Sampler)
+    test: TestSpec = field(default_factory=TestSpec)
+    plot_points: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not self.name or not self.name.replace("_", "").isalnum():
+            raise ValueError(f"name must be a non-empty identifier; got {self.name!r}")
+        _choice("scale", self.scale, SCALES)
+        object.__setattr__(self, "problems", tuple(self.problems))
+        object.__setattr__(self, "methods", tuple(self.methods))
+        if not self.problems:
+            raise ValueError("problems must not be empty")
+        if not self.methods:
+            raise ValueError("methods must not be empty")
+        for method in self.methods:
+            if not isinstance(method, tuple(_METHOD_TYPES.values())):
+                raise TypeError(f"methods must be CSMethod, DNNMethod or ExistenceMethod; got {method!r}")
+        labels = [m.label for m in self.methods]
+        if len(set(map(method_key, self.methods))) != len(self.methods):
+            raise ValueError(f"methods must be distinct; got {labels}")
+        _positive_int("trials", self.trials)
+        if self.sampler.kind == "matlab":
+            if self.trials > 20:
+                raise ValueError(f"trials must be <= 20 with sampler.kind='matlab' (the authors drew 20); got {self.trials}")
+        _positive_int("plot_points", self.plot_points, minimum=0)
+        if self.plot_points and any(p.d != 1 for p in self.problems):
+            raise ValueError("plot_points needs every problem to have d = 1")
+        _choice("device", self.device, ("auto", "cpu", "cuda"))
+        for p in self.problems:
+            smoothness = functions.get(p.function).smoothness
+            if self.test.estimator == "sparse_grid" and smoothness not in _SMOOTH_FOR_GRID:
+                raise ValueError(
+                    f"test.estimator='sparse_grid' is not meaningful for {p.function!r} ({smoothness}): "
+                    "sparse-grid quadrature is badly wrong for discontinuous functions; "
+                    "use estimator 'auto' or 'monte_carlo'")
+            if any(isinstance(mt, ExistenceMethod) for mt in self.methods) and p.d > 8:
+                raise ValueError(f"the existence network supports d <= 8; got d = {p.d} for {p.function!r}")
+
+    # -- serialisation -------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "title": self.title, "scale": self.scale,
+            "problems": [dataclasses.asdict(p) | {"m_values": list(p.m_values)} for p in self.problems],
+            "methods": [method_to_dict(m) for m in self.methods],
+            "trials": self.trials,
+            "sampler": dataclasses.asdict(self.sampler),
+            "test": {**dataclasses.asdict(self.test), "grid_levels": [list(x) for x in self.test.grid_levels]},
+            "plot_points": self.plot_points, "device": self.device,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ExperimentSpec":
+        data = dict(data)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown key(s) {sorted(unknown)} in experiment spec; allowed: {sorted(names)}")
+        data["problems"] = tuple(_construct(Problem, dict(p), "problem") for p in data.get("problems", ()))
+        data["methods"] = tuple(method_from_dict(m) for m in data.get("methods", ()))
+        if "sampler" in data:
+            data["sampler"] = _construct(Sampler, dict(data["sampler"]), "sampler")
+        if "test" in data:
+            data["test"] = _construct(TestSpec, dict(data["test"]), "test")
+        return cls(**data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    # -- work units ----------------------------------------------------
+    def units(self) -> list["Unit"]:
+        return [Unit(self, p, method, m)
+                for p in self.problems for method in self.methods for m in p.m_values]
+
+
+def method_key(method: Method) -> str:
+    """A short stable hash of a method's full configuration."""
+    return _hash(method_to_dict(method))
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One ``(problem, method, m)`` of a spec: its trials are computed together."""
+
+    spec: ExperimentSpec
+    problem: Problem
+    method: Method
+    m: int
+
+    def config(self) -> dict[str, Any]:
+        """Everything the unit's numbers depend on (the store key hashes this)."""
+        from .store import code_version
+
+        return {
+            "function": self.problem.function, "d": self.problem.d, "m": self.m,
+            "trials": self.spec.trials,
+            "sampler": dataclasses.asdict(self.spec.sampler),
+            "test": {"estimator": self.spec.test.estimator,
+                     "grid_level": self.spec.test.grid_level(self.problem.d),
+                     "mc_points": self.spec.test.mc_points, "seed": self.spec.test.seed},
+            "method": method_to_dict(self.method),
+            "plot_points": self.spec.plot_points,
+            "code": code_version(self.method.kind),
+        }
+
+    @property
+    def key(self) -> str:
+        return _hash(self.config())

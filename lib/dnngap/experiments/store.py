@@ -1,0 +1,148 @@
+"""The results store: one JSON file per unit of work, written atomically.
+
+Layout: ``<root>/<experiment>/<key>.json`` where ``key`` hashes the unit's
+resolved configuration *and* the code version of the modules its numbers
+depend on (:func:`code_version`). So
+
+* a changed spec or a changed method module invalidates exactly the units it
+  changes (a new key); plotting or prose changes invalidate nothing;
+* a run killed at any point loses only the unit in flight: every finished
+  unit is a complete file (written to a temporary file, flushed, fsynced and
+  renamed into place);
+* a truncated or corrupted file (bad JSON, wrong checksum, wrong key) is
+  detected on reading, reported, and recomputed;
+* two runs on the same store at once do not compute the same unit twice: a
+  unit is computed under an exclusive ``flock`` on ``<key>.lock``, and a run
+  that finds a unit locked moves on and comes back to it at the end.
+
+The root is ``$DNNGAP_RESULTS`` when set, else ``./results``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import functools
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dnngap
+
+#: The modules whose source determines each method's numbers.
+_DEPENDENCIES = {
+    "cs": ("functions", "sampling", "quadrature", "polynomials", "cs", "experiments/runner"),
+    "dnn": ("functions", "sampling", "quadrature", "dnn", "experiments/runner"),
+    "existence": ("functions", "sampling", "quadrature", "polynomials", "cs", "existence",
+                  "experiments/runner"),
+}
+
+
+@functools.lru_cache(maxsize=None)
+def code_version(kind: str) -> str:
+    """``<version>+<hash>``: the library version and a hash of the source of
+    the modules a method of this kind depends on."""
+    root = Path(dnngap.__file__).parent
+    digest = hashlib.sha256(dnngap.__version__.encode())
+    for module in _DEPENDENCIES[kind]:
+        path = root / f"{module}.py"
+        digest.update(module.encode())
+        digest.update(path.read_bytes() if path.exists() else b"missing")
+    return f"{dnngap.__version__}+{digest.hexdigest()[:10]}"
+
+
+@functools.lru_cache(maxsize=None)
+def git_commit() -> str:
+    """Short commit of the library's checkout, ``-dirty`` if ``lib/`` has
+    uncommitted changes; ``"unknown"`` outside a git checkout."""
+    here = Path(dnngap.__file__).parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "."], cwd=here, capture_output=True,
+                               text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def _checksum(records: list[dict[str, Any]]) -> str:
+    text = json.dumps(records, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class Store:
+    """A folder of unit result files (see the module docstring)."""
+
+    def __init__(self, root: str | os.PathLike | None = None) -> None:
+        if root is None:
+            root = os.environ.get("DNNGAP_RESULTS") or Path.cwd() / "results"
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    def path(self, experiment: str, key: str) -> Path:
+        return self.root / experiment / f"{key}.json"
+
+    def read(self, experiment: str, key: str) -> dict[str, Any] | None:
+        """The stored unit, or ``None`` if it is missing or damaged."""
+        path = self.path(experiment, key)
+        try:
+            payload = json.loads(path.read_text())
+            ok = (payload["key"] == key and isinstance(payload["records"], list)
+                  and payload["checksum"] == _checksum(payload["records"]))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            warnings.warn(f"damaged result file {path} ignored; the unit will be recomputed", stacklevel=2)
+            return None
+        return payload
+
+    def write(self, experiment: str, key: str, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+        """Atomically write one unit's records."""
+        path = self.path(experiment, key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"key": key, "config": config, "records": records, "checksum": _checksum(records)}
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as fh:
+                json.dump(payload, fh, sort_keys=True)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return path
+
+    @contextlib.contextmanager
+    def lock(self, experiment: str, key: str, *, blocking: bool = False) -> Iterator[bool]:
+        """Hold the unit's exclusive lock; yields ``False`` if another process
+        holds it and ``blocking`` is false. The lock dies with its process, so a
+        killed run never leaves a unit locked."""
+        path = self.path(experiment, key).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def keys(self, experiment: str) -> list[str]:
+        folder = self.root / experiment
+        return sorted(p.stem for p in folder.glob("*.json")) if folder.exists() else []

@@ -1,0 +1,174 @@
+"""Paper-style figures drawn from stored results, and provenance captions.
+
+Figures never compute: they take :class:`dnngap.experiments.Results`.
+The statistic is the paper's: for each method and sample size ``m``, the
+geometric mean of the error over the trials (a line with markers) and a
+shaded band of ±1 standard deviation of :math:`\\log_{10}` of the error.
+Compressed sensing is drawn in black, every other method in its own colour,
+the same in every panel of a chapter.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .experiments import DNNMethod, Results, git_commit
+
+_PALETTE = plt.get_cmap("tab10").colors
+_MARKERS = "osD^v<>ph*"
+
+
+def method_styles(labels: Sequence[str]) -> dict[str, dict]:
+    """Colour and marker per method label; CS (labels starting ``"CS"``) in black."""
+    styles, k = {}, 0
+    for label in labels:
+        if label.startswith("CS"):
+            styles[label] = {"color": "black", "marker": "s", "linestyle": "-"}
+        else:
+            styles[label] = {"color": _PALETTE[k % len(_PALETTE)], "marker": _MARKERS[k % len(_MARKERS)],
+                             "linestyle": "-"}
+            k += 1
+    return styles
+
+
+def error_vs_m(results: Results, *, function: str | None = None, d: int | None = None,
+               methods: Sequence[str] | None = None, error: str = "rel_l2", ax: Axes | None = None,
+               legend: bool = True, title: str | None = None) -> Figure:
+    """Error versus ``m`` on a log scale, one line and band per method.
+
+    Parameters
+    ----------
+    results
+        Stored results of one experiment.
+    function, d
+        Which problem to draw (default: the only one, or the first).
+    methods
+        Labels to draw, in order (default: all of the spec's).
+    error
+        Record field: ``"rel_l2"`` (primary estimator), ``"rel_l2_grid"``,
+        ``"rel_l2_mc"`` or ``"linf"``.
+    """
+    if function is None or d is None:
+        first = results.spec.problems[0]
+        function = function or first.function
+        d = d if d is not None else first.d
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 4))
+    fig = ax.figure
+    labels = list(methods) if methods is not None else results.methods()
+    styles = method_styles(results.methods())
+    rows = results.summary(error, function=function, d=d)
+    for label in labels:
+        mine = [r for r in rows if r.method == label and r.trials > 0]
+        if not mine:
+            continue
+        m = np.array([r.m for r in mine])
+        mu = np.log10([r.geomean for r in mine])
+        sd = np.array([r.log10_std for r in mine])
+        st = styles.get(label, {})
+        ax.semilogy(m, 10 ** mu, label=label, markersize=4, linewidth=1.3, **st)
+        ax.fill_between(m, 10 ** (mu - sd), 10 ** (mu + sd), color=st.get("color"), alpha=0.15, linewidth=0)
+    ax.set_xlabel("number of samples $m$")
+    ylabel = {"rel_l2": "relative $L^2_\\varrho$ error", "rel_l2_grid": "relative $L^2_\\varrho$ error (sparse grid)",
+              "rel_l2_mc": "relative $L^2_\\varrho$ error (Monte Carlo)", "linf": "$L^\\infty$ error"}.get(error, error)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title if title is not None else f"{function}, $d = {d}$", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    if legend:
+        ax.legend(fontsize=7, loc="best")
+    return fig
+
+
+def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = None, *,
+                 methods: Sequence[str] | None = None, error: str = "rel_l2", ncols: int = 2,
+                 panel_size: tuple[float, float] = (4.2, 3.2)) -> Figure:
+    """A grid of :func:`error_vs_m` panels with one shared legend below."""
+    if panels is None:
+        panels = [(p.function, p.d) for p in results.spec.problems]
+    n = len(panels)
+    ncols = min(ncols, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows + 0.6),
+                             squeeze=False)
+    for ax, (fn, d) in zip(axes.flat, panels):
+        error_vs_m(results, function=fn, d=d, methods=methods, error=error, ax=ax, legend=False)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.04 + 0.03 * math.ceil(len(labels) / 4), 1, 1))
+    return fig
+
+
+def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cpu",),
+                    trials: int | None = None, epochs: Sequence[int] = (), versions: Sequence[str] = (),
+                    commits: Sequence[str] = (), note: str = "") -> str:
+    """One caption line: scale, trials, epochs, device, wall time, code version.
+
+    >>> provenance_line(scale="ci", seconds=90, trials=3, epochs=[3000], versions=["0.1.0"], commits=["abc"])
+    'scale ci · 3 trials · DNNs ≤ 3,000 epochs · device cpu · compute 1.5 min · dnngap 0.1.0 (commit abc)'
+    """
+    import dnngap
+
+    parts = [f"scale {scale}" + (f" ({note})" if note else "")]
+    parts.append(f"{trials} trials" if trials is not None else "no trials")
+    parts.append("DNNs ≤ " + " / ".join(f"{e:,}" for e in sorted(set(epochs))) + " epochs"
+                 if epochs else "no training")
+    parts.append("device " + ", ".join(devices))
+    parts.append(f"compute {seconds / 60:.1f} min" if seconds >= 60 else f"compute {seconds:.0f} s")
+    parts.append(f"dnngap {', '.join(versions or [dnngap.__version__])} "
+                 f"(commit {', '.join(commits or [git_commit()])})")
+    return " · ".join(parts)
+
+
+def provenance(results: Results) -> str:
+    """:func:`provenance_line` for stored results (what the caption of a figure drawn from them says)."""
+    spec = results.spec
+    return provenance_line(
+        scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
+        trials=spec.trials,
+        epochs=[m.training().epochs for m in spec.methods if isinstance(m, DNNMethod)],
+        versions=sorted({r["code"].split("+")[0] for r in results.records}),
+        commits=sorted({r["commit"] for r in results.records}),
+        note="" if results.complete else f"incomplete: {len(results.missing)} units missing")
+
+
+def network_vs_function(results: Results, function: str, m: int, *, trial: int = 0,
+                        methods: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
+    """For ``d = 1``: the function and each method's prediction (one trial).
+
+    Needs a spec with ``plot_points > 0`` (the predictions are stored).
+    """
+    from . import functions
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.5, 3.5))
+    n = results.spec.plot_points
+    if n == 0:
+        raise ValueError("results.spec.plot_points must be > 0 to draw predictions")
+    x = np.linspace(-1, 1, n)
+    ax.plot(x, functions.get(function)(x[:, None]), color="0.6", linewidth=3, label="$f$")
+    styles = method_styles(results.methods())
+    for label in (methods or results.methods()):
+        recs = results.select(function=function, m=m, method=label, trial=trial)
+        if recs:
+            ax.plot(x, recs[0]["prediction"], linewidth=1, label=label, color=styles[label]["color"])
+    ax.set_xlabel("$y$")
+    ax.set_title(f"{function}, $m = {m}$, trial {trial}", fontsize=10)
+    ax.legend(fontsize=7)
+    return ax.figure
+
+
+__all__ = ["error_panels", "error_vs_m", "method_styles", "network_vs_function", "provenance",
+           "provenance_line"]
