@@ -1,0 +1,892 @@
+r"""Fully connected networks and batched training of independent trials.
+
+This module reproduces the authors' DNN protocol (see ``PAPER.md``, "DNN
+protocol"): a fully connected network :math:`\Phi : \mathbb{R}^d \to
+\mathbb{R}` is trained on :math:`m` samples :math:`(y_i, f(y_i))` by
+minimising the mean squared error
+
+.. math::
+
+    \mathcal{L}(\theta) = \frac{1}{m} \sum_{i=1}^{m} \bigl(\Phi_\theta(y_i) -
+    f(y_i)\bigr)^2
+
+with full-batch Adam (or plain gradient descent) and the exponentially
+decaying learning rate :math:`\eta_i = \eta_0 (\mathrm{tol}/\eta_0)^{i/E}`.
+Each trial stops as soon as its training MSE is :math:`\le \mathrm{tol}` or
+after :math:`E` epochs, and keeps the weights of lowest training loss.
+
+The :math:`T` trials of an experiment (same architecture, different samples)
+are trained *together* as one batched model: the weights of layer
+:math:`\ell` are stacked into a tensor of shape ``(T, n_out, n_in)`` and
+applied with :func:`torch.baddbmm` to activations stored feature-major,
+``(T, n_in, m)``, one column per sample (for narrow layers the matrix
+products are several times faster this way round). The optimiser is
+implemented with tensor operations on the stacked parameters, so every trial
+has its own Adam state and its own stopping time; training them together
+gives the same numbers as training them one at a time (``tests/test_dnn.py``
+checks this against :class:`torch.optim.Adam` on one network per trial).
+
+Conventions
+-----------
+Network
+    ``Architecture(depth=L, width=N)``: an input layer
+    :math:`h_1 = \sigma(W_0 y + b_0)` of width :math:`N`, then more hidden
+    layers :math:`h_{k+1} = \sigma(W_k h_k + b_k)` of width :math:`N`, then
+    a linear output :math:`\Phi(y) = W_H h_H + b_H`. The number :math:`H` of
+    activated hidden layers is :math:`L + 1` with ``convention="code"`` (the
+    authors' code: ``nb_layers = L`` layers *after* the input layer) and
+    :math:`L` with ``convention="paper"``.
+Parameter layout
+    The parameters of one network form a flat vector of length
+    :math:`P` (:meth:`Architecture.n_parameters`): for each layer in order,
+    its weight matrix :math:`W \in \mathbb{R}^{n_\mathrm{out} \times
+    n_\mathrm{in}}` in row-major order (the layer computes :math:`W h + b`,
+    as ``torch.nn.Linear`` stores it), then its bias ``(n_out,)``.
+    ``TrainingResult.parameters`` has shape ``(T, P)``.
+Epochs
+    Epoch :math:`i = 0, 1, \dots` evaluates the loss of the current iterate
+    :math:`\theta_i` (recorded, compared with the best so far and with the
+    tolerance) and, unless the trial stops, takes one optimiser step with
+    learning rate :math:`\eta_i` to :math:`\theta_{i+1}`. A trial that stops
+    at epoch :math:`i` has taken :math:`i` steps; after :math:`E` steps the
+    final iterate :math:`\theta_E` is evaluated and the trial stops with
+    reason ``"epochs"``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+__all__ = [
+    "ADAM_BETAS",
+    "ADAM_EPS",
+    "PRESETS",
+    "Architecture",
+    "TrainingConfig",
+    "TrainingResult",
+    "initial_parameters",
+    "learning_rate",
+    "train",
+]
+
+Activation = Literal["relu", "elu", "tanh", "sigmoid", "softplus"]
+Convention = Literal["code", "paper"]
+Precision = Literal["single", "double"]
+Optimizer = Literal["adam", "sgd"]
+Init = Literal["normal", "he", "glorot"]
+
+#: Adam's decay rates :math:`(\beta_1, \beta_2)` (TensorFlow's and PyTorch's defaults).
+ADAM_BETAS: tuple[float, float] = (0.9, 0.999)
+#: Adam's :math:`\varepsilon`.
+ADAM_EPS: float = 1e-8
+
+#: ``precision -> (tol, epochs)``: the authors' presets.
+PRESETS: dict[str, tuple[float, int]] = {
+    "single": (5e-7, 50_000),
+    "double": (5e-16, 200_000),
+}
+
+_DTYPES = {"single": torch.float32, "double": torch.float64}
+# Activations, in place where torch has it (the pre-activation is not needed
+# by the backward of baddbmm, and the backwards of these use the output).
+_ACTIVATIONS = {
+    "relu": torch.relu_,
+    "elu": F.elu_,
+    "tanh": torch.tanh_,
+    "sigmoid": torch.sigmoid_,
+    "softplus": F.softplus,
+}
+_ACTIVATION_NAMES = {
+    "relu": "ReLU",
+    "elu": "ELU",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "softplus": "softplus",
+}
+_STOP_REASONS: tuple[str, ...] = ("epochs", "tolerance", "diverged")  # codes 0, 1, 2
+# Epochs between host synchronisations (progress bar, early exit when every
+# trial has stopped, dropping stopped trials from the batch). Stopping itself
+# is decided every epoch with tensor masks and does not depend on this.
+_SYNC_EVERY = 100
+# Bytes of one activation tensor (T, width, chunk) in predict: cache-sized
+# chunks were fastest (1-4 MiB against 16-64 MiB, measured on the CPU).
+_PREDICT_BYTES = 4 * 2**20
+
+
+def _check_choice(name: str, value: object, literal: object) -> None:
+    allowed = get_args(literal)
+    if value not in allowed:
+        choices = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
+
+
+def _check_int(name: str, value: object, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+
+
+def _check_positive_float(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a float; got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
+
+
+# --------------------------------------------------------------------------
+# Architecture and configuration
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Architecture:
+    r"""A fully connected network of a given depth and width.
+
+    Parameters
+    ----------
+    depth : int
+        :math:`L \ge 1`, the depth in the label :math:`L \times N`.
+    width : int
+        :math:`N \ge 1`, the width of every hidden layer.
+    activation : {'relu', 'elu', 'tanh', 'sigmoid', 'softplus'}
+        :math:`\sigma`, applied elementwise after every hidden layer (the
+        output layer is linear). ``softplus`` is :math:`\log(1 + e^x)`, ``elu``
+        is :math:`x` for :math:`x > 0` and :math:`e^x - 1` otherwise.
+    convention : {'code', 'paper'}
+        How :math:`L` counts hidden layers: ``"code"`` (default, the authors'
+        code, ``nb_layers = L``) builds :math:`L + 1` activated hidden layers,
+        ``"paper"`` builds :math:`L`. Which one the paper's labels use is not
+        known (``PAPER.md``); the label always says which was used.
+
+    Examples
+    --------
+    >>> a = Architecture(4, 40)
+    >>> a.hidden_layers, a.label
+    (5, 'ReLU 4×40 (code: 5 hidden layers)')
+    >>> a.layer_sizes(8)
+    (8, 40, 40, 40, 40, 40, 1)
+    >>> Architecture(1, 10, "tanh", "paper").n_parameters(1)  # 1*10 + 10 + 10 + 1
+    31
+    """
+
+    depth: int
+    width: int
+    activation: Activation = "relu"
+    convention: Convention = "code"
+
+    def __post_init__(self) -> None:
+        _check_int("depth", self.depth, 1)
+        _check_int("width", self.width, 1)
+        _check_choice("activation", self.activation, Activation)
+        _check_choice("convention", self.convention, Convention)
+
+    @property
+    def hidden_layers(self) -> int:
+        """Number :math:`H` of activated hidden layers (``depth + 1`` for "code")."""
+        return self.depth + 1 if self.convention == "code" else self.depth
+
+    @property
+    def label(self) -> str:
+        """E.g. ``'ReLU 4×40 (code: 5 hidden layers)'``."""
+        name = _ACTIVATION_NAMES[self.activation]
+        return (
+            f"{name} {self.depth}×{self.width} "
+            f"({self.convention}: {self.hidden_layers} hidden layers)"
+        )
+
+    def layer_sizes(self, d: int) -> tuple[int, ...]:
+        """Widths ``(d, N, ..., N, 1)`` of input, the :math:`H` hidden layers and output."""
+        _check_int("d", d, 1)
+        return (d,) + (self.width,) * self.hidden_layers + (1,)
+
+    def n_parameters(self, d: int) -> int:
+        r"""Number :math:`P` of weights and biases for input dimension ``d``.
+
+        :math:`P = (d + 1) N + (H - 1)(N + 1) N + N + 1`.
+        """
+        sizes = self.layer_sizes(d)
+        return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    r"""How networks are initialised and trained.
+
+    Parameters
+    ----------
+    precision : {'single', 'double'}
+        Floating-point type of training (float32 or float64). Selects the
+        authors' presets: ``"single"``: tol = 5e-7, E = 50,000 epochs;
+        ``"double"``: tol = 5e-16, E = 200,000 epochs.
+    epochs : int or None
+        :math:`E`, the maximum number of optimiser steps; ``None`` = preset.
+    tol : float or None
+        Stop a trial once its training MSE is :math:`\le` tol; also the final
+        learning rate of the schedule. ``None`` = preset.
+    lr0 : float
+        Initial learning rate :math:`\eta_0`; step :math:`i` uses
+        :math:`\eta_i = \eta_0 (\mathrm{tol}/\eta_0)^{i/E}`
+        (:func:`learning_rate`).
+    optimizer : {'adam', 'sgd'}
+        ``"adam"``: Adam with :data:`ADAM_BETAS` and :data:`ADAM_EPS`
+        (the update of :class:`torch.optim.Adam`); ``"sgd"``: plain gradient
+        descent :math:`\theta \leftarrow \theta - \eta_i \nabla \mathcal{L}`.
+    init : {'normal', 'he', 'glorot'}
+        ``"normal"`` (authors'): every weight and bias
+        :math:`\sim N(0, \sigma^2)`. ``"he"``: weights
+        :math:`\sim N(0, 2/n_\mathrm{in})`, biases 0. ``"glorot"``: weights
+        :math:`\sim U(-a, a)`, :math:`a = \sqrt{6/(n_\mathrm{in} +
+        n_\mathrm{out})}` (Keras' default), biases 0.
+    sigma : float
+        :math:`\sigma` of ``init="normal"`` (authors': 0.1).
+    same_init : bool
+        ``True`` (authors'): every trial starts from the same initial
+        parameters, drawn once from ``seed``; ``False``: trial :math:`t`
+        starts from the :math:`t`-th independent draw (so the first trials
+        do not depend on the number of trials).
+    seed : int
+        Seed of the :class:`torch.Generator` that draws the initial
+        parameters (the only randomness of training).
+    history_stride : int
+        Record the training loss every ``history_stride`` epochs.
+    """
+
+    precision: Precision = "single"
+    epochs: int | None = None
+    tol: float | None = None
+    lr0: float = 1e-3
+    optimizer: Optimizer = "adam"
+    init: Init = "normal"
+    sigma: float = 0.1
+    same_init: bool = True
+    seed: int = 0
+    history_stride: int = 100
+
+    def __post_init__(self) -> None:
+        _check_choice("precision", self.precision, Precision)
+        if self.epochs is not None:
+            _check_int("epochs", self.epochs, 1)
+        if self.tol is not None:
+            _check_positive_float("tol", self.tol)
+        _check_positive_float("lr0", self.lr0)
+        _check_choice("optimizer", self.optimizer, Optimizer)
+        _check_choice("init", self.init, Init)
+        _check_positive_float("sigma", self.sigma)
+        if not isinstance(self.same_init, (bool, np.bool_)):
+            raise TypeError(f"same_init must be a bool; got {self.same_init!r}")
+        _check_int("seed", self.seed, 0)
+        _check_int("history_stride", self.history_stride, 1)
+
+    @property
+    def resolved_epochs(self) -> int:
+        """:math:`E`: ``epochs``, or the preset of ``precision``."""
+        return int(self.epochs) if self.epochs is not None else PRESETS[self.precision][1]
+
+    @property
+    def resolved_tol(self) -> float:
+        """tol: ``tol``, or the preset of ``precision``."""
+        return float(self.tol) if self.tol is not None else PRESETS[self.precision][0]
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """``torch.float32`` for single, ``torch.float64`` for double precision."""
+        return _DTYPES[self.precision]
+
+
+def learning_rate(epoch: int | np.ndarray, *, lr0: float, tol: float, epochs: int) -> float | np.ndarray:
+    r"""The authors' learning-rate schedule :math:`\eta_i = \eta_0 (\mathrm{tol}/\eta_0)^{i/E}`.
+
+    It decays geometrically from :math:`\eta_0` at :math:`i = 0` to tol at
+    :math:`i = E`.
+
+    Examples
+    --------
+    >>> learning_rate(0, lr0=1e-3, tol=1e-7, epochs=4)
+    0.001
+    >>> round(learning_rate(2, lr0=1e-3, tol=1e-7, epochs=4), 12)
+    1e-05
+    """
+    return lr0 * (tol / lr0) ** (epoch / epochs)
+
+
+def initial_parameters(
+    architecture: Architecture, d: int, config: TrainingConfig, trials: int
+) -> torch.Tensor:
+    r"""Initial parameters of ``trials`` networks, shape ``(trials, P)``, on the CPU.
+
+    A :class:`torch.Generator` seeded with ``config.seed`` draws, per network,
+    one float64 vector of :math:`P` standard normals (``init="normal"`` or
+    ``"he"``) or :math:`U[0, 1)` variates (``"glorot"``), which is scaled
+    layer by layer (see :class:`TrainingConfig`) and rounded to
+    ``config.dtype``. Drawing in float64 makes single- and double-precision
+    runs start from the same weights up to rounding. With
+    ``config.same_init`` one vector is drawn and repeated; otherwise trial
+    :math:`t` gets the :math:`t`-th draw.
+
+    Examples
+    --------
+    >>> cfg = TrainingConfig(precision="double")
+    >>> theta = initial_parameters(Architecture(1, 10), 2, cfg, trials=3)
+    >>> tuple(theta.shape), bool((theta[0] == theta[2]).all())
+    ((3, 151), True)
+    """
+    _check_int("d", d, 1)
+    _check_int("trials", trials, 1)
+    sizes = architecture.layer_sizes(d)
+    n_params = architecture.n_parameters(d)
+    generator = torch.Generator().manual_seed(int(config.seed))
+    scale = torch.empty(n_params, dtype=torch.float64)
+    offset = torch.zeros(n_params, dtype=torch.float64)
+    pos = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        n_w = n_in * n_out
+        if config.init == "normal":
+            scale[pos : pos + n_w + n_out] = config.sigma
+        elif config.init == "he":
+            scale[pos : pos + n_w] = math.sqrt(2.0 / n_in)
+            scale[pos + n_w : pos + n_w + n_out] = 0.0
+        else:  # glorot: U(-a, a) = 2a U[0,1) - a
+            a = math.sqrt(6.0 / (n_in + n_out))
+            scale[pos : pos + n_w] = 2 * a
+            offset[pos : pos + n_w] = -a
+            scale[pos + n_w : pos + n_w + n_out] = 0.0
+        pos += n_w + n_out
+    draw = torch.rand if config.init == "glorot" else torch.randn
+    n_draws = 1 if config.same_init else trials
+    raw = torch.stack([draw(n_params, generator=generator, dtype=torch.float64) for _ in range(n_draws)])
+    theta = raw * scale + offset
+    if config.same_init:
+        theta = theta.expand(trials, n_params)
+    return theta.to(config.dtype).contiguous()
+
+
+# --------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingResult:
+    r"""The outcome of :func:`train` for ``T`` trials.
+
+    Attributes
+    ----------
+    architecture, config : Architecture, TrainingConfig
+        What was trained, and how.
+    d : int
+        Input dimension.
+    losses : ndarray, shape (T,)
+        Best (lowest) training MSE of each trial; the weights in
+        ``parameters`` attain it. ``inf`` if no iterate had a finite loss.
+    epochs : ndarray of int, shape (T,)
+        Optimiser steps taken by each trial before it stopped.
+    stop_reason : ndarray of str, shape (T,)
+        ``"tolerance"`` (MSE :math:`\le` tol), ``"epochs"`` (ran all :math:`E`
+        steps) or ``"diverged"`` (the loss became NaN or infinite; the trial
+        was frozen, the others went on).
+    history : ndarray, shape (T, K)
+        Training MSE at epochs ``history_epochs`` (before that epoch's step);
+        NaN after the trial stopped.
+    history_epochs : ndarray of int, shape (K,)
+        ``0, s, 2s, ... <= E`` for ``s = config.history_stride``.
+    parameters : ndarray, shape (T, P)
+        Best weights of each trial in the flat layout of the module docstring,
+        in the training precision.
+    wall_time : float
+        Seconds spent in :func:`train`.
+    device : str
+        Where training ran, e.g. ``"cpu (2 threads)"``.
+    """
+
+    architecture: Architecture
+    config: TrainingConfig
+    d: int
+    losses: np.ndarray
+    epochs: np.ndarray
+    stop_reason: np.ndarray
+    history: np.ndarray
+    history_epochs: np.ndarray
+    parameters: np.ndarray
+    wall_time: float
+    device: str
+    _torch_device: str = field(default="cpu", repr=False)
+
+    @property
+    def trials(self) -> int:
+        """Number ``T`` of trials."""
+        return self.parameters.shape[0]
+
+    def predict(self, points: np.ndarray, *, chunk_size: int | None = None) -> np.ndarray:
+        """Evaluate every trial's best network at ``points``.
+
+        Parameters
+        ----------
+        points : array_like, shape (n, d)
+        chunk_size : int, optional
+            Points per batch; the default makes one activation tensor
+            ``(T, N, chunk)`` about 4 MiB, so memory stays small for
+            millions of points.
+
+        Returns
+        -------
+        ndarray, shape (T, n), float64
+            :math:`\\Phi_t(y_j)` computed in the training precision on the
+            training device (CPU if that is no longer available), then
+            converted to float64.
+        """
+        pts = np.asarray(points)
+        if pts.ndim != 2 or pts.shape[1] != self.d:
+            raise ValueError(f"points must have shape (n, {self.d}); got {pts.shape}")
+        if chunk_size is not None:
+            _check_int("chunk_size", chunk_size, 1)
+        device = torch.device(self._torch_device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            device = torch.device("cpu")
+        dtype = self.config.dtype
+        theta = torch.as_tensor(self.parameters, dtype=dtype, device=device)
+        layers = _layer_views(theta, self.architecture.layer_sizes(self.d))
+        activation = _ACTIVATIONS[self.architecture.activation]
+        n_trials, n = theta.shape[0], pts.shape[0]
+        if chunk_size is None:
+            per_point = n_trials * max(self.architecture.width, 1) * theta.element_size()
+            chunk_size = max(1, _PREDICT_BYTES // per_point)
+        out = np.empty((n_trials, n), dtype=np.float64)
+        with torch.inference_mode():
+            for start in range(0, n, chunk_size):
+                x = torch.as_tensor(pts[start : start + chunk_size], dtype=dtype, device=device)
+                out[:, start : start + x.shape[0]] = (
+                    _forward_shared(layers, activation, x).to(torch.float64).cpu().numpy()
+                )
+        return out
+
+
+# --------------------------------------------------------------------------
+# Batched model
+# --------------------------------------------------------------------------
+
+
+def _layer_views(theta: torch.Tensor, sizes: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Views ``(W (T, n_out, n_in), b (T, n_out, 1))`` into flat parameters ``theta (T, P)``."""
+    n_trials = theta.shape[0]
+    layers = []
+    pos = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        weight = theta[:, pos : pos + n_in * n_out].view(n_trials, n_out, n_in)
+        pos += n_in * n_out
+        bias = theta[:, pos : pos + n_out].view(n_trials, n_out, 1)
+        pos += n_out
+        layers.append((weight, bias))
+    return layers
+
+
+def _forward(layers, activation, h: torch.Tensor) -> torch.Tensor:
+    """Batched network on feature-major inputs: ``h (T, d, m) -> (T, m)``."""
+    for weight, bias in layers[:-1]:
+        h = activation(torch.baddbmm(bias, weight, h))
+    return _output_layer(layers[-1], h)
+
+
+def _output_layer(layer, h: torch.Tensor) -> torch.Tensor:
+    """Linear output ``(T, N, m) -> (T, m)``: ``w h + b`` for ``w (T, 1, N)``, ``b (T, 1, 1)``.
+
+    Written as a broadcast product and a sum rather than a ``bmm`` with one
+    output row: the backward of the latter is a rank-one ``bmm`` (inner
+    dimension 1), which is several times slower on the CPU.
+    """
+    weight, bias = layer
+    return (weight.transpose(1, 2) * h).sum(dim=1) + bias[:, 0]
+
+
+def _forward_shared(layers, activation, x: torch.Tensor) -> torch.Tensor:
+    """Batched network on points shared by all trials: ``x (n, d) -> (T, n)``."""
+    weight, bias = layers[0]
+    h = activation(torch.matmul(weight, x.T) + bias)  # (T, N, n)
+    return _forward(layers[1:], activation, h)
+
+
+def _resolve_device(device: str | torch.device) -> torch.device:
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as err:
+        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {device!r}") from err
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} requested but CUDA is not available")
+    return dev
+
+
+def _device_description(dev: torch.device) -> str:
+    if dev.type == "cuda":
+        return f"{dev} ({torch.cuda.get_device_name(dev)})"
+    if dev.type == "cpu":
+        return f"cpu ({torch.get_num_threads()} threads)"
+    return str(dev)
+
+
+def _validate_data(y, f_values, mask) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    y = np.asarray(y)
+    f_values = np.asarray(f_values)
+    for name, arr in (("y", y), ("f_values", f_values)):
+        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"{name} must be a real array; got dtype {arr.dtype}")
+    if y.ndim != 3 or min(y.shape) < 1:
+        raise ValueError(f"y must have shape (T, m, d) with T, m, d >= 1; got {y.shape}")
+    if f_values.shape != y.shape[:2]:
+        raise ValueError(f"f_values must have shape (T, m) = {y.shape[:2]} to match y; got {f_values.shape}")
+    if not (np.isfinite(y).all() and np.isfinite(f_values).all()):
+        raise ValueError("y and f_values must be finite (pad masked entries with finite values)")
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"mask must be a bool array; got dtype {mask.dtype}")
+        if mask.shape != y.shape[:2]:
+            raise ValueError(f"mask must have shape (T, m) = {y.shape[:2]} to match y; got {mask.shape}")
+        if not mask.any(axis=1).all():
+            raise ValueError("mask must select at least one sample in every trial")
+    return y, f_values, mask
+
+
+def train(
+    architecture: Architecture,
+    config: TrainingConfig,
+    y: np.ndarray,
+    f_values: np.ndarray,
+    *,
+    mask: np.ndarray | None = None,
+    device: str | torch.device = "auto",
+    progress: bool = True,
+) -> TrainingResult:
+    r"""Train one network per trial, all trials together as one batched model.
+
+    Trial :math:`t` fits :math:`\Phi_{\theta_t}` to the samples
+    ``(y[t, i], f_values[t, i])`` by minimising its own MSE
+    :math:`\mathcal{L}_t(\theta_t) = \frac{1}{m_t}\sum_{i} \bigl(
+    \Phi_{\theta_t}(y_{t,i}) - f_{t,i}\bigr)^2` (sum over the samples
+    selected by ``mask[t]``, all :math:`m` of them without a mask). Gradients
+    come from autograd on :math:`\sum_t \mathcal{L}_t`, which gives each
+    trial exactly its own gradient. Every epoch, each active trial
+
+    1. evaluates :math:`\mathcal{L}_t(\theta_i)` and keeps :math:`\theta_i`
+       if it is the best so far;
+    2. stops with reason ``"tolerance"`` if :math:`\mathcal{L}_t \le` tol,
+       ``"diverged"`` if it is NaN or infinite, ``"epochs"`` if :math:`i = E`;
+    3. otherwise takes one Adam (or SGD) step with learning rate
+       :math:`\eta_i` (:func:`learning_rate`).
+
+    A stopped trial's parameters and optimiser state are frozen (masked
+    updates), so the numbers are those of training the trials one by one.
+
+    Parameters
+    ----------
+    architecture : Architecture
+    config : TrainingConfig
+    y : array_like, shape (T, m, d)
+        Samples of trial ``t`` in ``y[t]``.
+    f_values : array_like, shape (T, m)
+        :math:`f(y_{t,i})`.
+    mask : array_like of bool, shape (T, m), optional
+        Which samples each trial uses, to train several sample sizes in one
+        batch (pad ``y`` and ``f_values`` with finite values).
+    device : 'auto', 'cpu', 'cuda' or torch.device
+        ``"auto"`` takes CUDA when available, else the CPU.
+    progress : bool
+        Show a tqdm bar over epochs with the best and median loss of the
+        active trials (updated every 100 epochs).
+
+    Returns
+    -------
+    TrainingResult
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an argument of the wrong type, shape or value (before training).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.uniform(-1, 1, (2, 20, 1))
+    >>> cfg = TrainingConfig(precision="double", epochs=200, tol=1e-8, lr0=1e-2)
+    >>> res = train(Architecture(1, 10, "tanh"), cfg, y, np.sin(y[..., 0]), progress=False)
+    >>> res.losses.shape, res.predict(np.zeros((5, 1))).shape
+    ((2,), (2, 5))
+    """
+    if not isinstance(architecture, Architecture):
+        raise TypeError(f"architecture must be an Architecture; got {type(architecture).__name__}")
+    if not isinstance(config, TrainingConfig):
+        raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
+    y, f_values, mask = _validate_data(y, f_values, mask)
+    dev = _resolve_device(device)
+    started = time.perf_counter()
+
+    n_trials, m, d = y.shape
+    sizes = architecture.layer_sizes(d)
+    dtype = config.dtype
+    n_epochs, tol = config.resolved_epochs, config.resolved_tol
+    stride = config.history_stride
+    activation = _ACTIVATIONS[architecture.activation]
+    adam = config.optimizer == "adam"
+    beta1, beta2 = ADAM_BETAS
+
+    def tensor(a, dt=dtype):
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=dt, device=dev)
+
+    # Working set: rows of the trials still being trained. Rows of stopped
+    # trials are written to the output arrays and dropped at sync points.
+    rows = torch.arange(n_trials, device=dev)
+    theta = initial_parameters(architecture, d, config, n_trials).to(dev)
+    x = tensor(y.transpose(0, 2, 1))  # feature-major (T, d, m)
+    target = tensor(f_values)
+    weight_mask = count = None
+    if mask is not None:
+        weight_mask = tensor(mask)
+        count = weight_mask.sum(dim=1)
+    first_moment = torch.zeros_like(theta) if adam else None
+    second_moment = torch.zeros_like(theta) if adam else None
+    best_theta = theta.clone()
+    best_loss = torch.full((n_trials,), math.inf, dtype=dtype, device=dev)
+    active = torch.ones(n_trials, dtype=torch.bool, device=dev)
+    stop_epoch = torch.full((n_trials,), n_epochs, dtype=torch.int64, device=dev)
+    reason = torch.zeros(n_trials, dtype=torch.int64, device=dev)
+    n_history = n_epochs // stride + 1
+    history = torch.full((n_trials, n_history), math.nan, dtype=dtype, device=dev)
+
+    # outputs, on the host
+    out_parameters = np.empty((n_trials, theta.shape[1]), dtype=np.float32 if dtype == torch.float32 else np.float64)
+    out_losses = np.empty(n_trials)
+    out_epochs = np.empty(n_trials, dtype=np.int64)
+    out_reason = np.empty(n_trials, dtype=np.int64)
+    out_history = np.empty((n_trials, n_history))
+
+    def flush(keep: torch.Tensor | None):
+        """Copy the working rows to the outputs; then keep only rows ``keep``."""
+        nonlocal rows, theta, x, target, weight_mask, count, first_moment, second_moment
+        nonlocal best_theta, best_loss, active, stop_epoch, reason, history
+        index = rows.cpu().numpy()
+        out_parameters[index] = best_theta.cpu().numpy()
+        out_losses[index] = best_loss.cpu().numpy()
+        out_epochs[index] = stop_epoch.cpu().numpy()
+        out_reason[index] = reason.cpu().numpy()
+        out_history[index] = history.cpu().numpy()
+        if keep is None:
+            return
+        rows, theta, x, target = rows[keep], theta[keep], x[keep], target[keep]
+        if weight_mask is not None:
+            weight_mask, count = weight_mask[keep], count[keep]
+        if adam:
+            first_moment, second_moment = first_moment[keep], second_moment[keep]
+        best_theta, best_loss, active = best_theta[keep], best_loss[keep], active[keep]
+        stop_epoch, reason, history = stop_epoch[keep], reason[keep], history[keep]
+
+    def bind():
+        """Leaf parameter views into ``theta`` (updated in place) and work buffers."""
+        layers = _layer_views(theta, sizes)
+        leaves = [p.requires_grad_(True) for layer in layers for p in layer]
+        # the gradient (then Adam's denominator, then the new theta), and Adam's new moments
+        n_buffers = 3 if adam else 1
+        return layers, leaves, torch.empty((n_buffers,) + theta.shape, dtype=dtype, device=dev)
+
+    def per_trial_loss(layers):
+        residual = _forward(layers, activation, x) - target
+        if weight_mask is None:
+            return residual.square().mean(dim=1)
+        return (residual.square() * weight_mask).sum(dim=1) / count
+
+    bar = tqdm(total=n_epochs, desc=architecture.label, disable=not progress, leave=False)
+    layers, leaves, buffers = bind()
+    epoch = 0
+    for epoch in range(n_epochs + 1):
+        final = epoch == n_epochs
+        if final:
+            with torch.no_grad():
+                loss = per_trial_loss(layers)
+        else:
+            loss = per_trial_loss(layers)
+            # d(sum_t L_t)/d(theta_t) = grad L_t: the trials are independent.
+            grads = torch.autograd.grad(loss.sum(), leaves)
+            torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1, out=buffers[0])
+        with torch.no_grad():
+            loss = loss.detach()
+            improved = (loss < best_loss) & active
+            torch.where(improved, loss, best_loss, out=best_loss)
+            torch.where(improved[:, None], theta, best_theta, out=best_theta)
+            if epoch % stride == 0:
+                history[:, epoch // stride] = torch.where(active, loss, math.nan)
+            if final:
+                break
+            reached = (loss <= tol) & active
+            diverged = torch.isfinite(loss).logical_not_() & active
+            stopped = reached | diverged
+            stop_epoch.masked_fill_(stopped, epoch)
+            reason.masked_fill_(reached, 1)
+            reason.masked_fill_(diverged, 2)
+            active &= ~stopped
+            keep = active[:, None]
+            lr = learning_rate(epoch, lr0=config.lr0, tol=tol, epochs=n_epochs)
+            if adam:
+                # torch.optim.Adam's update, step t = epoch + 1 for every active trial.
+                step = epoch + 1
+                step_size = lr / (1 - beta1**step)
+                bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+                grad, m_new, v_new = buffers
+                torch.lerp(first_moment, grad, 1 - beta1, out=m_new)
+                torch.mul(second_moment, beta2, out=v_new).addcmul_(grad, grad, value=1 - beta2)
+                denom = torch.sqrt(v_new, out=grad).div_(bias_correction2_sqrt).add_(ADAM_EPS)
+                theta_new = torch.addcdiv(theta, m_new, denom, value=-step_size, out=denom)
+                torch.where(keep, m_new, first_moment, out=first_moment)
+                torch.where(keep, v_new, second_moment, out=second_moment)
+            else:
+                theta_new = torch.add(theta, buffers[0], alpha=-lr, out=buffers[0])
+            # frozen (stopped) trials keep their parameters and optimiser state
+            torch.where(keep, theta_new, theta, out=theta)
+        if (epoch + 1) % _SYNC_EVERY == 0:
+            n_active = int(active.sum())
+            bar.update(epoch + 1 - bar.n)
+            if n_active:
+                live = loss[active].to(torch.float64).cpu()
+                bar.set_postfix(best=f"{live.min().item():.2e}", median=f"{live.median().item():.2e}", active=n_active)
+            if n_active == 0:
+                break
+            if n_active < active.shape[0]:
+                flush(active.clone())
+                layers, leaves, buffers = bind()
+    flush(None)
+    bar.update(n_epochs - bar.n)
+    bar.close()
+
+    return TrainingResult(
+        architecture=architecture,
+        config=config,
+        d=d,
+        losses=out_losses,
+        epochs=out_epochs,
+        stop_reason=np.array(_STOP_REASONS)[out_reason],
+        history=out_history,
+        history_epochs=np.arange(n_history) * stride,
+        parameters=out_parameters,
+        wall_time=time.perf_counter() - started,
+        device=_device_description(dev),
+        _torch_device=str(dev),
+    )
+
+
+# --------------------------------------------------------------------------
+# Sequential reference (for tests and benchmarks)
+# --------------------------------------------------------------------------
+
+
+def _sequential_model(architecture: Architecture, d: int, theta: torch.Tensor) -> torch.nn.Sequential:
+    """A ``torch.nn.Sequential`` of ``nn.Linear`` layers holding flat parameters ``theta (P,)``."""
+    sizes = architecture.layer_sizes(d)
+    act_modules = {
+        "relu": torch.nn.ReLU,
+        "elu": torch.nn.ELU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+        "softplus": torch.nn.Softplus,
+    }
+    modules: list[torch.nn.Module] = []
+    pos = 0
+    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layer = torch.nn.Linear(n_in, n_out, dtype=theta.dtype, device=theta.device)
+        with torch.no_grad():
+            layer.weight.copy_(theta[pos : pos + n_in * n_out].view(n_out, n_in))
+            pos += n_in * n_out
+            layer.bias.copy_(theta[pos : pos + n_out])
+            pos += n_out
+        modules.append(layer)
+        if k < len(sizes) - 2:
+            modules.append(act_modules[architecture.activation]())
+    return torch.nn.Sequential(*modules)
+
+
+def _flatten(model: torch.nn.Sequential) -> torch.Tensor:
+    parts = []
+    for layer in model:
+        if isinstance(layer, torch.nn.Linear):
+            parts += [layer.weight.detach().reshape(-1), layer.bias.detach()]
+    return torch.cat(parts)
+
+
+def _train_sequential(
+    architecture: Architecture,
+    config: TrainingConfig,
+    y: np.ndarray,
+    f_values: np.ndarray,
+    *,
+    device: str | torch.device = "cpu",
+) -> TrainingResult:
+    """Reference implementation: the trials one at a time, with ``torch.optim``.
+
+    Same protocol as :func:`train` (same initial parameters, schedule,
+    stopping rules and best-weight checkpointing), written plainly: one
+    ``torch.nn.Sequential`` per trial, :class:`torch.optim.Adam` (or
+    :class:`torch.optim.SGD`), and a host-side check of the loss every epoch.
+    Used to test :func:`train` and as the baseline of ``benchmarks/dnn.py``.
+    """
+    y, f_values, _ = _validate_data(y, f_values, None)
+    dev = _resolve_device(device)
+    started = time.perf_counter()
+    n_trials, m, d = y.shape
+    n_epochs, tol = config.resolved_epochs, config.resolved_tol
+    stride = config.history_stride
+    n_history = n_epochs // stride + 1
+    theta0 = initial_parameters(architecture, d, config, n_trials).to(dev)
+    losses = np.full(n_trials, math.inf)
+    epochs = np.full(n_trials, n_epochs)
+    reasons = np.full(n_trials, "epochs", dtype=object)
+    history = np.full((n_trials, n_history), math.nan)
+    best = theta0.clone()
+    for t in range(n_trials):
+        model = _sequential_model(architecture, d, theta0[t])
+        if config.optimizer == "adam":
+            opt = torch.optim.Adam(model.parameters(), lr=config.lr0, betas=ADAM_BETAS, eps=ADAM_EPS, foreach=False)
+        else:
+            opt = torch.optim.SGD(model.parameters(), lr=config.lr0, foreach=False)
+        x = torch.as_tensor(y[t], dtype=config.dtype, device=dev)
+        target = torch.as_tensor(f_values[t], dtype=config.dtype, device=dev)
+        for epoch in range(n_epochs + 1):
+            opt.zero_grad(set_to_none=True)
+            loss = (model(x).squeeze(-1) - target).square().mean()
+            value = loss.item()
+            if epoch % stride == 0:
+                history[t, epoch // stride] = value
+            if value < losses[t]:
+                losses[t] = value
+                best[t] = _flatten(model)
+            if value <= tol:
+                epochs[t], reasons[t] = epoch, "tolerance"
+                break
+            if not math.isfinite(value):
+                epochs[t], reasons[t] = epoch, "diverged"
+                break
+            if epoch == n_epochs:
+                break
+            loss.backward()
+            for group in opt.param_groups:
+                group["lr"] = learning_rate(epoch, lr0=config.lr0, tol=tol, epochs=n_epochs)
+            opt.step()
+    return TrainingResult(
+        architecture=architecture,
+        config=config,
+        d=d,
+        losses=losses,
+        epochs=epochs,
+        stop_reason=reasons.astype(str),
+        history=history,
+        history_epochs=np.arange(n_history) * stride,
+        parameters=best.cpu().numpy(),
+        wall_time=time.perf_counter() - started,
+        device=_device_description(dev),
+        _torch_device=str(dev),
+    )
