@@ -1,0 +1,297 @@
+"""Tests of dnngap.cs: weighted square-root LASSO solvers and the CS pipeline."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from dnngap import cs, functions, polynomials, sampling
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Run on one core as the test budget assumes (and restore afterwards)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _objective(A, b, u, lam, z):
+    return lam * np.abs(z) @ u + np.linalg.norm(np.einsum("...mn,...n->...m", A, z) - b, axis=-1)
+
+
+def _legendre_problem(rng, d, Lambda, m, T, f):
+    y = rng.uniform(-1, 1, (T, m, d))
+    A = cs.measurement_matrix(y, Lambda)
+    b = f(y.reshape(-1, d)).reshape(T, m) / math.sqrt(m)
+    return A, b
+
+
+# ------------------------------------------------------------------ matrices
+def test_measurement_matrix_is_scaled_features():
+    rng = np.random.default_rng(0)
+    Lambda = polynomials.total_degree(3, 4)
+    y = rng.uniform(-1, 1, (2, 10, 3))
+    A = cs.measurement_matrix(y, Lambda)
+    assert A.shape == (2, 10, len(Lambda))
+    for t in range(2):
+        np.testing.assert_array_equal(A[t], polynomials.features(y[t], Lambda) / math.sqrt(10))
+
+
+def test_measurement_matrix_gram_tends_to_identity():
+    # E[A^T A] = I for uniform samples (orthonormal basis): Monte Carlo check
+    rng = np.random.default_rng(1)
+    Lambda = polynomials.total_degree(2, 3)
+    A = cs.measurement_matrix(rng.uniform(-1, 1, (200_000, 2)), Lambda)
+    # entries of A^T A are means of 200k products with variance <= 7^2 (|L_3| <= sqrt 7)
+    np.testing.assert_allclose(A.T @ A, np.eye(len(Lambda)), atol=0.05)
+
+
+# -------------------------------------------- primal-dual agrees with cvxpy
+@pytest.mark.parametrize(
+    ("m", "lam"),
+    [(40, 1e-3), (120, 1e-3), (40, 0.05), (120, 0.3)],
+    ids=["underdetermined", "overdetermined", "under-large-lam", "over-large-lam"],
+)
+def test_primal_dual_reaches_cvxpy_optimum(m, lam):
+    rng = np.random.default_rng(m + int(1e3 * lam))
+    Lambda = polynomials.total_degree(3, 6)  # N = 84
+    u = polynomials.weights(Lambda)
+    A, b = _legendre_problem(rng, 3, Lambda, m, 3, lambda y: np.exp(y.sum(1) / 3))
+    fast = cs.solve(A, b, u, lam)  # the three trials together
+    ref = cs.solve(A, b, u, lam, method="cvxpy")
+    assert fast.converged.all() and ref.converged.all()
+    rel = (fast.objective - ref.objective) / ref.objective
+    assert np.all(np.abs(rel) <= 1e-6), rel
+    # the certified gaps bound the true sub-optimality
+    assert np.all(rel <= fast.gap + 1e-12)
+    np.testing.assert_allclose(fast.objective, _objective(A, b, u, lam, fast.z), rtol=1e-12)
+
+
+def test_single_trial_shapes_and_batch_equivalence():
+    rng = np.random.default_rng(5)
+    Lambda = polynomials.hyperbolic_cross(2, 12)
+    u = polynomials.weights(Lambda)
+    A, b = _legendre_problem(rng, 2, Lambda, 20, 2, lambda y: np.cos(y).prod(1))
+    both = cs.solve(A, b, u, 1e-3)
+    one = cs.solve(A[1], b[1], u, 1e-3)
+    assert one.z.shape == (len(Lambda),) and one.objective.shape == ()
+    assert both.z.shape == (2, len(Lambda)) and both.converged.shape == (2,)
+    # batching changes nothing but rounding: each trial runs the same
+    # iteration, but batched BLAS kernels (Gram matrix, eigh) round differently
+    np.testing.assert_allclose(one.z, both.z[1], rtol=0, atol=1e-12)
+    separately = cs.solve(A, b, u, 1e-3, batch_size=1)
+    np.testing.assert_allclose(separately.z, both.z, rtol=0, atol=1e-12)
+
+
+def test_deterministic():
+    rng = np.random.default_rng(6)
+    Lambda = polynomials.hyperbolic_cross(3, 8)
+    u = polynomials.weights(Lambda)
+    A, b = _legendre_problem(rng, 3, Lambda, 25, 2, lambda y: 1 / (2 + y.sum(1)))
+    np.testing.assert_array_equal(cs.solve(A, b, u, 1e-4).z, cs.solve(A, b, u, 1e-4).z)
+
+
+def test_iteration_cap_reports_not_converged():
+    rng = np.random.default_rng(7)
+    Lambda = polynomials.hyperbolic_cross(3, 10)
+    u = polynomials.weights(Lambda)
+    A, b = _legendre_problem(rng, 3, Lambda, 30, 2, lambda y: np.exp(y.sum(1)))
+    sol = cs.solve(A, b, u, 1e-4, max_iter=5)
+    assert not sol.converged.any()
+    assert np.all(sol.iterations == 5)
+    assert np.all(sol.gap > 1e-7)
+
+
+def test_zero_data_gives_zero_solution():
+    Lambda = polynomials.hyperbolic_cross(2, 5)
+    A = cs.measurement_matrix(np.random.default_rng(8).uniform(-1, 1, (2, 9, 2)), Lambda)
+    b = np.zeros((2, 9))
+    b[1] = A[1, :, 0]  # trial 1: f = Psi_0 = 1
+    sol = cs.solve(A, b, polynomials.weights(Lambda), 1e-4)
+    np.testing.assert_array_equal(sol.z[0], 0.0)
+    assert sol.converged.all()
+
+
+def test_ellipsoid_projection_against_bisection():
+    """The dual projection onto {sum y_i^2 / s2_i + yb^2 <= 1} (Newton on the
+    secular equation) against bisection for the multiplier."""
+    from scipy.optimize import brentq
+
+    rng = np.random.default_rng(13)
+    s2 = rng.uniform(0.01, 20.0, (4, 30))
+    y = rng.standard_normal((4, 30)) * np.array([[0.01], [1.0], [3.0], [10.0]])
+    yb = rng.standard_normal(4)
+    x, xb, _ = cs._project_ellipsoid(
+        torch.tensor(y), torch.tensor(yb), torch.tensor(s2), torch.zeros(4, dtype=torch.float64)
+    )
+    x, xb = x.numpy(), xb.numpy()
+    for i in range(4):
+        inside = (y[i] ** 2 / s2[i]).sum() + yb[i] ** 2 <= 1
+        if inside:
+            np.testing.assert_array_equal(x[i], y[i])
+            continue
+        def excess(mu, i=i):
+            return (y[i] ** 2 * s2[i] / (s2[i] + mu) ** 2).sum() + yb[i] ** 2 / (1 + mu) ** 2 - 1
+
+        mu = brentq(excess, 0.0, 1e8, xtol=1e-15, rtol=1e-15)
+        np.testing.assert_allclose(x[i], y[i] * s2[i] / (s2[i] + mu), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(xb[i], yb[i] / (1 + mu), rtol=1e-10, atol=1e-14)
+        assert abs((x[i] ** 2 / s2[i]).sum() + xb[i] ** 2 - 1) < 1e-12
+    assert not all((y[i] ** 2 / s2[i]).sum() + yb[i] ** 2 <= 1 for i in range(4))
+
+
+# ------------------------------------------------- exact sparse recovery
+def test_exact_recovery_of_sparse_legendre_expansion():
+    rng = np.random.default_rng(3)
+    d = 4
+    Lambda = polynomials.hyperbolic_cross(d, 15)  # N = 204
+    support = np.array([0, 3, 17, 40, 77, 120])
+    c = np.zeros(len(Lambda))
+    c[support] = rng.standard_normal(support.size)
+    for m in (40, 80):  # m << N: compressed sensing, not interpolation
+        y = sampling.uniform(d, m, 3, rng)
+        A = cs.measurement_matrix(y, Lambda)
+        f_values = polynomials.features(y.reshape(-1, d), Lambda) @ c
+        sol = cs.fit(y, f_values.reshape(3, m), Lambda, lam=1e-4)
+        assert sol.converged.all()
+        # noise-free data and a small lam: the minimiser is the sparse vector
+        # itself, up to the solver's accuracy (the gap, ~1e-7 of |z|_{1,u})
+        np.testing.assert_allclose(sol.z, np.broadcast_to(c, sol.z.shape), atol=1e-9)
+        np.testing.assert_allclose(np.einsum("tmn,tn->tm", A, sol.z) * math.sqrt(m),
+                                   f_values.reshape(3, m), atol=1e-9)
+
+
+# -------------------------------------------------------- the paper's case
+@pytest.mark.slow
+def test_exp_cos_d8_reaches_paper_accuracy():
+    """exp_cos, d = 8, hyperbolic cross of order 20 (N = 1771): PAPER.md
+    reports about 1e-6 relative L2_rho error at m = 750. Error by Monte
+    Carlo on 20,000 independent uniform points."""
+    f = functions.get("exp_cos")
+    d = 8
+    Lambda = polynomials.hyperbolic_cross(d, 20)
+    assert len(Lambda) == 1771
+    rng = np.random.default_rng(2021)
+    points = rng.uniform(-1, 1, (20_000, d))
+    values = f(points)
+    errors = {}
+    for m in (150, 750):
+        y = sampling.uniform(d, m, 1, rng)
+        sol = cs.fit(y, f(y.reshape(-1, d)).reshape(1, m), Lambda)
+        assert sol.converged.all()
+        approx = cs.evaluate(sol.z, points, Lambda)
+        errors[m] = np.linalg.norm(approx - values, axis=1) / np.linalg.norm(values)
+    assert errors[750][0] <= 1e-6, errors
+    # sample complexity: five times the samples buys orders of magnitude
+    assert errors[150][0] >= 100 * errors[750][0], errors
+
+
+def test_lambda_sweep_default_is_near_best():
+    f = functions.get("exp_cos")
+    d = 4
+    Lambda = polynomials.hyperbolic_cross(d, 20)
+    rng = np.random.default_rng(11)
+    y = sampling.uniform(d, 120, 2, rng)
+    points = rng.uniform(-1, 1, (4000, d))
+    lams = np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
+    sweep = cs.lambda_sweep(y, f(y.reshape(-1, d)).reshape(2, 120), Lambda, lams,
+                            points=points, values=f(points))
+    assert sweep.rel_errors.shape == (6, 2)
+    geo = np.exp(np.log(sweep.rel_errors).mean(1))
+    # too much regularisation costs accuracy; the default sits on the plateau
+    assert geo[-1] > 100 * geo.min()
+    assert geo[list(lams).index(cs.DEFAULT_LAMBDA)] <= 3 * geo.min()
+    assert sweep.best_lam in lams
+
+
+# -------------------------------------------------------------- evaluate
+def test_evaluate_matches_feature_products_across_blocks():
+    rng = np.random.default_rng(12)
+    Lambda = polynomials.hyperbolic_cross(3, 9)
+    z = rng.standard_normal((2, len(Lambda)))
+    points = rng.uniform(-1, 1, (cs._EVAL_CHUNK + 5, 3))
+    expected = z @ polynomials.features(points, Lambda).T
+    np.testing.assert_allclose(cs.evaluate(z, points, Lambda), expected, rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(cs.evaluate(z[1], points, Lambda), expected[1], rtol=1e-13, atol=1e-13)
+
+
+# ---------------------------------------------------------------- bad input
+def _small():
+    Lambda = polynomials.hyperbolic_cross(2, 3)
+    y = np.random.default_rng(0).uniform(-1, 1, (2, 5, 2))
+    return Lambda, y, cs.measurement_matrix(y, Lambda), np.ones((2, 5)), polynomials.weights(Lambda)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"lam": 0.0}, ValueError, "lam must be a positive"),
+        ({"lam": -1e-3}, ValueError, "lam must be a positive"),
+        ({"lam": float("nan")}, ValueError, "lam must be a positive"),
+        ({"lam": "1e-3"}, TypeError, "lam must be a positive real"),
+        ({"method": "admm"}, ValueError, "method must be one of 'primal_dual', 'cvxpy'"),
+        ({"tol": 0.0}, ValueError, "tol must be a positive"),
+        ({"max_iter": 0}, ValueError, "max_iter must be a positive integer"),
+        ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
+        ({"threads": 2}, ValueError, "threads applies to method='cvxpy' only"),
+        ({"A": np.zeros((2, 0, 8))}, ValueError, "m must be >= 1"),
+        ({"A": np.zeros((2, 5, 0)), "weights": np.ones(0)}, ValueError, "index set must be non-empty"),
+        ({"b": np.ones((2, 4))}, ValueError, "b must have shape"),
+        ({"weights": np.ones(3)}, ValueError, "weights must have shape"),
+        ({"weights": -np.ones(8)}, ValueError, "weights must be positive"),
+        ({"b": np.full((2, 5), np.nan)}, ValueError, "b must be finite"),
+        ({"A": np.zeros((5, 8, 2, 1))}, ValueError, "A must have shape"),
+    ],
+)
+def test_solve_bad_input(kwargs, error, match):
+    _, _, A, b, u = _small()
+    args = {"A": A, "b": b, "weights": u, "lam": 1e-3} | kwargs
+    with pytest.raises(error, match=match):
+        cs.solve(args.pop("A"), args.pop("b"), args.pop("weights"), args.pop("lam"), **args)
+
+
+def test_fit_bad_input():
+    Lambda, y, _, f_values, _ = _small()
+    bad_y = y.copy()
+    bad_y[0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match="y must be finite"):
+        cs.fit(bad_y, f_values, Lambda)
+    bad_f = f_values.copy()
+    bad_f[1, 2] = np.nan
+    with pytest.raises(ValueError, match="f_values must be finite"):
+        cs.fit(y, bad_f, Lambda)
+    with pytest.raises(ValueError, match="f_values must have shape"):
+        cs.fit(y, f_values[:, :4], Lambda)
+    with pytest.raises(ValueError, match="Lambda must be a non-empty"):
+        cs.fit(y, f_values, np.zeros((0, 2), dtype=int))
+    with pytest.raises(ValueError, match="y must have shape"):
+        cs.fit(y[..., :1], f_values, Lambda)
+    with pytest.raises(ValueError, match="m must be >= 1"):
+        cs.fit(np.zeros((2, 0, 2)), np.zeros((2, 0)), Lambda)
+    with pytest.raises(ValueError, match="lam must be a positive"):
+        cs.fit(y, f_values, Lambda, lam=0)
+    with pytest.raises(ValueError, match="z must have shape"):
+        cs.evaluate(np.ones(3), y[0], Lambda)
+    with pytest.raises(ValueError, match="lams must be a non-empty"):
+        cs.lambda_sweep(y, f_values, Lambda, [], points=y[0], values=np.ones(5))
+
+
+def test_repeated_points_rank_deficient():
+    """Repeated sample points make A A^T singular (m <= N): the dropped
+    directions must not break the solver."""
+    rng = np.random.default_rng(14)
+    Lambda = polynomials.total_degree(3, 5)  # N = 56
+    u = polynomials.weights(Lambda)
+    y = rng.uniform(-1, 1, (2, 30, 3))
+    y[:, 20:] = y[:, :10]  # ten repeated points per trial
+    A = cs.measurement_matrix(y, Lambda)
+    b = np.cos(y.sum(-1)) / math.sqrt(30)
+    fast = cs.solve(A, b, u, 1e-3)
+    ref = cs.solve(A, b, u, 1e-3, method="cvxpy")
+    assert fast.converged.all()
+    np.testing.assert_allclose(fast.objective, ref.objective, rtol=1e-6)
