@@ -44,7 +44,7 @@ def test_paper_scale_is_the_paper_protocol():
     assert spec.problems[-1].m_values == tuple(range(75, 2251, 75))
     dnns = [m for m in spec.methods if isinstance(m, DNNMethod)]
     assert {(m.depth, m.width) for m in dnns} >= {(1, 10), (4, 40), (10, 100)}
-    assert {m.training().epochs for m in dnns} == {50_000}
+    assert {m.training().resolved_epochs for m in dnns} == {50_000}
     assert dict(spec.test.grid_levels)[8] == 9  # the authors' 1,863,937-point grid
 
 
@@ -96,18 +96,18 @@ def test_keys_change_only_with_what_they_depend_on():
 def test_store_round_trip_and_damage_detection(tmp_path):
     store = Store(tmp_path)
     records = [{"trial": 0, "rel_l2": 1e-3}]
-    path = store.write("x", "abc", {"c": 1}, records)
-    assert store.read("x", "abc")["records"] == records
+    path = store.write("abc", {"c": 1}, records)
+    assert store.read("abc")["records"] == records
     text = path.read_text()
     path.write_text(text[: len(text) // 2])  # truncated
     with pytest.warns(UserWarning, match="damaged"):
-        assert store.read("x", "abc") is None
+        assert store.read("abc") is None
     payload = json.loads(text)
     payload["records"][0]["rel_l2"] = 2e-3  # silently edited: checksum mismatch
     path.write_text(json.dumps(payload))
     with pytest.warns(UserWarning, match="damaged"):
-        assert store.read("x", "abc") is None
-    assert store.read("x", "missing") is None
+        assert store.read("abc") is None
+    assert store.read("missing") is None
 
 
 def test_store_location_from_environment(tmp_path, monkeypatch):
@@ -123,7 +123,7 @@ def test_run_fills_store_and_rerun_reads_it(tmp_path, monkeypatch):
     assert res.complete and len(res.records) == len(spec.units()) * spec.trials
     for r in res.records:
         assert r["estimator"] == "monte_carlo" and r["rel_l2"] == r["rel_l2_mc"]
-        assert 0 < r["rel_l2"] < 1 and r["device"] == "cpu"
+        assert 0 < r["rel_l2"] < 1 and r["device"].startswith("cpu")
     # the same spec again computes nothing
     monkeypatch.setattr(runner, "compute_unit", lambda *a, **k: pytest.fail("recomputed a finished unit"))
     again = experiments.run(spec, store, progress=False)
@@ -145,7 +145,7 @@ def test_corrupted_unit_is_recomputed(tmp_path):
     store = Store(tmp_path)
     experiments.run(spec, store, progress=False)
     unit = spec.units()[1]
-    store.path(spec.name, unit.key).write_text("{ truncated")
+    store.path(unit.key).write_text("{ truncated")
     with pytest.warns(UserWarning, match="damaged"):
         assert not experiments.load(spec, store).complete
     with pytest.warns(UserWarning, match="damaged"):
@@ -169,7 +169,7 @@ def test_results_prefers_a_complete_larger_scale(tmp_path):
              "rel_l2": 1.0, "estimator": "monte_carlo", "wall_time": 0.0, "device": "cpu",
              "code": "x", "commit": "y"} for u in bigger.units()]
     for u in bigger.units():
-        store.write(bigger.name, u.key, u.config(), [r for r in fake if r["m"] == u.m][:1])
+        store.write(u.key, u.config(), [r for r in fake if r["m"] == u.m][:1])
     got = experiments.results("e7", "smoke", store=store)
     assert got.scale == "ci" and got.complete
     assert small.units()  # (not computed: the ci results were used)
@@ -213,16 +213,16 @@ def test_kill_dash_nine_then_resume(tmp_path):
     finished = log.read_text().split()
     assert 2 <= len(finished) < 6, "the run should have been killed mid-way"
     store = Store(tmp_path / "store")
-    mtimes = {k: store.path("tiny", k).stat().st_mtime_ns for k in finished}
+    mtimes = {k: store.path(k).stat().st_mtime_ns for k in finished}
 
     log2 = tmp_path / "second.log"
     subprocess.run([sys.executable, str(_driver(tmp_path, log2))], check=True)
     recomputed = log2.read_text().split()
     assert not set(recomputed) & set(finished), "a finished unit was recomputed"
-    assert sorted(finished + recomputed) == sorted(store.keys("tiny"))
-    assert len(store.keys("tiny")) == 6
-    assert all(store.path("tiny", k).stat().st_mtime_ns == t for k, t in mtimes.items())
-    assert not list((tmp_path / "store" / "tiny").glob("*.tmp"))
+    assert sorted(finished + recomputed) == sorted(store.keys())
+    assert len(store.keys()) == 6
+    assert all(store.path(k).stat().st_mtime_ns == t for k, t in mtimes.items())
+    assert not list((tmp_path / "store").glob("*/*.tmp"))
 
 
 @pytest.mark.slow
@@ -232,10 +232,10 @@ def test_two_concurrent_runs_share_the_work(tmp_path):
     assert [p.wait(timeout=300) for p in procs] == [0, 0]
     computed = sum((log.read_text().split() if log.exists() else [] for log in logs), [])
     store = Store(tmp_path / "store")
-    assert sorted(computed) == sorted(store.keys("tiny")), "some unit was computed twice"
+    assert sorted(computed) == sorted(store.keys()), "some unit was computed twice"
     assert len(computed) == 6
-    for key in store.keys("tiny"):
-        assert len(store.read("tiny", key)["records"]) == 2
+    for key in store.keys():
+        assert len(store.read(key)["records"]) == 2
 
 
 # -- command line -----------------------------------------------------------

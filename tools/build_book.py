@@ -36,6 +36,7 @@ import sys
 import time
 from pathlib import Path
 
+import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,7 +125,12 @@ def stage() -> None:
         executed = EXECUTED / f"{name}.ipynb"
         if not executed.exists():
             raise FileNotFoundError(f"{executed} is missing: execute the notebook first")
-        shutil.copy2(executed, STAGE / "notebooks" / executed.name)
+        nb = nbformat.read(executed, as_version=4)
+        for cell in nb.cells:  # collapse papermill's injected-parameters cell
+            tags = cell.metadata.setdefault("tags", [])
+            if "injected-parameters" in tags and "hide-input" not in tags:
+                tags.append("hide-input")
+        nbformat.write(nb, STAGE / "notebooks" / executed.name)
 
 
 def build_html() -> None:

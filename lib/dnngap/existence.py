@@ -542,7 +542,8 @@ def _legendre_chebyshev_coefficients(n: int) -> np.ndarray:
 
     From P_j(cos t) = sum_k a_k a_{j-k} cos((j - 2k) t), a_k = binom(2k, k) / 4^k.
     """
-    a = np.array([math.comb(2 * k, k) / 4.0**k for k in range(n + 1)])
+    # exact integers, one correctly rounded division: 4.0**k overflows for k >= 512
+    a = np.array([math.comb(2 * k, k) / 4**k for k in range(n + 1)])
     C = np.zeros((n + 1, n + 1))
     for j in range(n + 1):
         for k in range(j + 1):

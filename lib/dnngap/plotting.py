@@ -138,7 +138,7 @@ def provenance(results: Results) -> str:
     return provenance_line(
         scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
         trials=spec.trials,
-        epochs=[m.training().epochs for m in spec.methods if isinstance(m, DNNMethod)],
+        epochs=[m.training().resolved_epochs for m in spec.methods if isinstance(m, DNNMethod)],
         versions=sorted({r["code"].split("+")[0] for r in results.records}),
         commits=sorted({r["commit"] for r in results.records}),
         note="" if results.complete else f"incomplete: {len(results.missing)} units missing")

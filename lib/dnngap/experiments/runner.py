@@ -141,7 +141,8 @@ def _fit(method, y: np.ndarray, fy: np.ndarray, spec: ExperimentSpec, progress: 
         order = polynomials.largest_order("hyperbolic_cross", d, method.n_max)
         Lambda = polynomials.hyperbolic_cross(d, order)
         lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
-        res = existence.fit_existence_network(y, fy, Lambda, s=method.s, lam=lam, training=method.training)
+        s = existence.required_s(Lambda, method.delta)
+        res = existence.fit_existence_network(y, fy, Lambda, s=s, lam=lam, training=method.training)
         info = {"train_loss": np.broadcast_to(np.asarray(res.objective, float), (T,)).tolist(),
                 "epochs": [0] * T, "stop_reason": ["converged"] * T, "device": "cpu",
                 "N": int(len(Lambda))}
@@ -182,7 +183,7 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
     records = []
     for t in range(T):
         rec = {
-            "experiment": unit.spec.name, "function": f.name, "d": d, "m": m, "trial": t,
+            "function": f.name, "d": d, "m": m, "trial": t,
             "method": unit.method.label, "method_kind": unit.method.kind,
             "method_key": method_key(unit.method),
             "rel_l2": _none_if_nan(primary.rel_l2[t]), "estimator": tests["primary"],
@@ -333,7 +334,7 @@ def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
     store = store or Store()
     records, missing = [], []
     for unit in spec.units():
-        payload = store.read(spec.name, unit.key)
+        payload = store.read(unit.key)
         if payload is None:
             missing.append(unit)
         else:
@@ -352,29 +353,29 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
 
     store = store or Store()
     todo = [u for u in (units if units is not None else spec.units())
-            if store.read(spec.name, u.key) is None]
+            if store.read(u.key) is None]
     data: dict[Problem, _ProblemData] = {}
     deferred = []
     bar = tqdm(todo, desc=spec.name, unit="unit", disable=not progress)
     for unit in bar:
         bar.set_postfix_str(f"{unit.problem.label}, {unit.method.label}, m = {unit.m}", refresh=False)
-        with store.lock(spec.name, unit.key) as acquired:
+        with store.lock(unit.key) as acquired:
             if not acquired:
                 deferred.append(unit)
                 continue
             _compute_locked(unit, store, data, progress)
     for unit in deferred:  # another process had these: wait for it, then check
-        with store.lock(spec.name, unit.key, blocking=True):
+        with store.lock(unit.key, blocking=True):
             _compute_locked(unit, store, data, progress)
     return load(spec, store)
 
 
 def _compute_locked(unit: Unit, store: Store, data: dict, progress: bool) -> None:
-    if store.read(unit.spec.name, unit.key) is not None:  # finished meanwhile
+    if store.read(unit.key) is not None:  # finished meanwhile
         return
     pd = data.setdefault(unit.problem, _ProblemData(unit.problem, unit.spec))
     records = compute_unit(unit, pd, progress=False)
-    store.write(unit.spec.name, unit.key, unit.config(), records)
+    store.write(unit.key, unit.config(), records)
 
 
 def estimator_notes(results: Results) -> dict[tuple[str, int], str]:

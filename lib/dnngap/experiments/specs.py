@@ -226,7 +226,8 @@ class DNNMethod:
 
     @property
     def label(self) -> str:
-        return self.architecture().label
+        """The architecture's label, with the precision when it is double."""
+        return self.architecture().label + (", double" if self.precision == "double" else "")
 
 
 @dataclass(frozen=True)
@@ -234,26 +235,29 @@ class ExistenceMethod:
     """The practical existence theorem's network (:mod:`dnngap.existence`).
 
     Hidden layers emulate the Legendre features of a hyperbolic cross with at
-    most ``n_max`` elements to an accuracy set by the sawtooth depth ``s``;
-    the last layer is trained with the weighted square-root-LASSO loss.
+    most ``n_max`` elements to the a-priori accuracy ``delta`` (the sawtooth
+    depth is :func:`dnngap.existence.required_s`); the last layer is trained
+    with the weighted square-root-LASSO loss, by the CS solver (``"cs"``) or
+    by proximal gradient descent on the last layer alone (``"gradient"``).
     """
 
     kind: ClassVar[str] = "existence"
     n_max: int = 2000
-    s: int = 12
+    delta: float = 1e-8
     lam: float | None = None
     training: Literal["cs", "gradient"] = "cs"
 
     def __post_init__(self) -> None:
         _positive_int("existence.n_max", self.n_max)
-        _positive_int("existence.s", self.s)
+        if not (isinstance(self.delta, float) and 0 < self.delta < 1):
+            raise ValueError(f"existence.delta must be a float in (0, 1); got {self.delta!r}")
         if self.lam is not None and not (isinstance(self.lam, (int, float)) and self.lam > 0):
             raise ValueError(f"existence.lam must be a positive number or None; got {self.lam!r}")
         _choice("existence.training", self.training, ("cs", "gradient"))
 
     @property
     def label(self) -> str:
-        return f"existence network (s = {self.s})"
+        return f"existence network (δ = {self.delta:.0e})"
 
 
 Method = Union[CSMethod, DNNMethod, ExistenceMethod]
@@ -330,8 +334,8 @@ class ExperimentSpec:
             if not isinstance(method, tuple(_METHOD_TYPES.values())):
                 raise TypeError(f"methods must be CSMethod, DNNMethod or ExistenceMethod; got {method!r}")
         labels = [m.label for m in self.methods]
-        if len(set(map(method_key, self.methods))) != len(self.methods):
-            raise ValueError(f"methods must be distinct; got {labels}")
+        if len(set(labels)) != len(labels):
+            raise ValueError(f"methods must have distinct labels (results are grouped by label); got {labels}")
         _positive_int("trials", self.trials)
         if self.sampler.kind == "matlab":
             if self.trials > 20:

@@ -1,8 +1,10 @@
 """The results store: one JSON file per unit of work, written atomically.
 
-Layout: ``<root>/<experiment>/<key>.json`` where ``key`` hashes the unit's
+Layout: ``<root>/<key[:2]>/<key>.json`` where ``key`` hashes the unit's
 resolved configuration *and* the code version of the modules its numbers
-depend on (:func:`code_version`). So
+depend on (:func:`code_version`). The experiment's name is not part of the
+key, so experiments that share a unit (the CS chapter and E1 both solve CS on
+``exp_cos``) compute it once. So
 
 * a changed spec or a changed method module invalidates exactly the units it
   changes (a new key); plotting or prose changes invalidate nothing;
@@ -88,12 +90,12 @@ class Store:
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"
 
-    def path(self, experiment: str, key: str) -> Path:
-        return self.root / experiment / f"{key}.json"
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
 
-    def read(self, experiment: str, key: str) -> dict[str, Any] | None:
+    def read(self, key: str) -> dict[str, Any] | None:
         """The stored unit, or ``None`` if it is missing or damaged."""
-        path = self.path(experiment, key)
+        path = self.path(key)
         try:
             payload = json.loads(path.read_text())
             ok = (payload["key"] == key and isinstance(payload["records"], list)
@@ -107,9 +109,9 @@ class Store:
             return None
         return payload
 
-    def write(self, experiment: str, key: str, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
+    def write(self, key: str, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
         """Atomically write one unit's records."""
-        path = self.path(experiment, key)
+        path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"key": key, "config": config, "records": records, "checksum": _checksum(records)}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
@@ -126,11 +128,11 @@ class Store:
         return path
 
     @contextlib.contextmanager
-    def lock(self, experiment: str, key: str, *, blocking: bool = False) -> Iterator[bool]:
+    def lock(self, key: str, *, blocking: bool = False) -> Iterator[bool]:
         """Hold the unit's exclusive lock; yields ``False`` if another process
         holds it and ``blocking`` is false. The lock dies with its process, so a
         killed run never leaves a unit locked."""
-        path = self.path(experiment, key).with_suffix(".lock")
+        path = self.path(key).with_suffix(".lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a") as fh:
             try:
@@ -143,6 +145,6 @@ class Store:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def keys(self, experiment: str) -> list[str]:
-        folder = self.root / experiment
-        return sorted(p.stem for p in folder.glob("*.json")) if folder.exists() else []
+    def keys(self) -> list[str]:
+        """Keys of every stored unit."""
+        return sorted(p.stem for p in self.root.glob("*/*.json"))
