@@ -8,6 +8,7 @@ Examples
     python -m dnngap run e1 --scale smoke
     python -m dnngap run e2 --scale ci --set trials=5 --set "activations=[relu, tanh]"
     python -m dnngap status e1
+    python -m dnngap status e1 --scale paper --files   # the files to commit
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     status = sub.add_parser("status", help="what is done and what is missing in the store")
     status.add_argument("experiment", nargs="?", choices=experiments.available())
     status.add_argument("--scale", choices=experiments.SCALES, default=None)
+    status.add_argument("--files", action="store_true",
+                        help="list the stored unit files (e.g. to commit paper-scale results with git add -f)")
     args = parser.parse_args(argv)
     store = experiments.Store()
 
@@ -74,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.experiment and res.missing and len(res.missing) < total:
                 for u in res.missing:
                     print(f"  missing: {u.problem.label}, {u.method.label}, m = {u.m}")
+            if args.files:
+                missing = {u.key for u in res.missing}
+                for u in spec.units():
+                    if u.key not in missing:
+                        print(f"  {store.path(u.key)}")
     return 0
 
 
