@@ -108,7 +108,7 @@ def e3(scale: str) -> ExperimentSpec:
         + _problems(("slower_decay_rational", "mixed_trig_rational"), (8,), PAPER_M),
     }[scale]
     archs = _archs(scale, ((4, 40),))
-    acts = {"smoke": ("relu",), "ci": ("relu", "tanh"), "paper": ACTIVATIONS}[scale]
+    acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
     methods = [_cs(scale)] + [_dnn(scale, L, N, a) for a in acts for L, N in archs]
     return _spec("e3", "Harder smooth functions", scale, problems, methods)
 
