@@ -27,12 +27,27 @@ Duality (used for the stopping rule and reported as ``gap``)
     :math:`\\min_z \\max_{\\|p\\|\\le 1} \\langle Az-b, p\\rangle + \\lambda\\|z\\|_{1,u}`),
     so the *certified relative gap*
     :math:`(\\mathcal{P}(z) - \\mathcal{D}(p)) / \\mathcal{P}(z)` bounds the
-    relative sub-optimality of :math:`z`.
+    relative sub-optimality of :math:`z`. A solution counts as converged when
+    this gap is ≤ ``tol`` or the absolute gap
+    :math:`\\mathcal{P}(z) - \\mathcal{D}(p)` is below
+    :math:`64\\varepsilon\\|b\\|_2` (rounding level; see :func:`solve`).
 
 Solvers
 -------
 ``method="primal_dual"`` (default)
-    Restarted Halpern PDHG (the primal--dual hybrid gradient method of
+    Two stages. First, trial by trial, the *LASSO homotopy*: the exact
+    solution path of :math:`\\min_z \\tfrac12\\|Az-b\\|^2 + t\\lambda\\|z\\|_{1,u}`
+    followed from z = 0 down in t, one breakpoint per coefficient entering
+    or leaving the support. The square-root LASSO minimiser lies on that
+    path (at :math:`t = \\|Az-b\\|`); when it interpolates the data (small λ
+    and m ≤ N) the least-squares fits on the path's supports converge to it
+    and are certified once they fit the data to within the tolerance. The
+    cost is about one pass over A per breakpoint and about |supp z|
+    breakpoints, so this stage wins when the solution is sparse compared
+    with m: smooth functions in low dimension (``exp_cos`` in d = 1: six
+    breakpoints), and ill-conditioned low-dimensional problems. It gives up
+    when its gap stagnates (a dense solution). Then the
+    restarted Halpern PDHG (the primal--dual hybrid gradient method of
     Chambolle and Pock with reflected Halpern anchoring and adaptive
     restarts, after Lu & Yang's r2HPDHG, and PDLP's primal-weight update),
     run on a *row-orthonormalised* form of the problem, the trials of a batch
@@ -40,9 +55,9 @@ Solvers
     the support of the iterate settles it is *polished* to an exact vertex:
     by the simplex method on the weighted basis pursuit
     :math:`\\min \\lambda\\|z\\|_{1,u}` s.t. :math:`Az = b` when the data can
-    be interpolated (the regime of small λ and m ≤ N, where the square-root
-    LASSO minimiser interpolates), else by the closed-form KKT solution on the
-    support. Every answer carries a certified gap; see :func:`solve`.
+    be interpolated, else by the closed-form KKT solution on the
+    support. Every answer carries a certified gap and ``Solution.path``
+    says which stage produced it; see :func:`solve`.
 ``method="cvxpy"``
     The reference: the same problem in cvxpy, solved by the Clarabel
     interior-point solver, one problem per trial, at tight tolerances.
@@ -86,6 +101,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import torch
+from scipy.linalg import cho_solve, cholesky, solve_triangular
 
 from . import polynomials
 
@@ -110,9 +126,22 @@ _METHODS: tuple[str, ...] = get_args(Method)
 
 # Default tolerances and iteration caps per method.
 _PD_TOL = 1e-7  # certified relative duality gap
+# Absolute floor of the duality gap, in units of ||b||_2 (see `solve`, "Stopping
+# rule"): about 64 rounding units, below which P(z) itself is not resolved.
+_GAP_FLOOR = 64 * np.finfo(np.float64).eps
+_TINY = np.finfo(np.float64).tiny
 _PD_MAX_ITER = 50_000
 _CVXPY_TOL = 1e-10  # Clarabel tol_gap_abs = tol_gap_rel = tol_feas (on ||b|| = 1)
 _CVXPY_MAX_ITER = 200
+
+# Homotopy internals (documented in `solve` and `_homotopy`).
+_HOMOTOPY_WORK = 3e8  # flops after which the homotopy may give up when ...
+_HOMOTOPY_PATIENCE = 50  # ... its best gap has not fallen ...
+_HOMOTOPY_PROGRESS = 10.0  # ... this many times over the last _HOMOTOPY_PATIENCE steps
+_ILL_PIVOT = 0.1  # support ill-conditioned once a squared Cholesky pivot / ||M_j||^2 < this:
+_ILL_WORK = 10.0  # then the homotopy gets this many times _HOMOTOPY_WORK
+_CERTIFICATE_POINTS = 4  # dual candidates tried per homotopy segment
+_CHOLESKY_PIVOT = 1e-14  # a new column with ||M_j - proj||^2 below this * ||M_j||^2 is dependent
 
 # Primal-dual internals (documented in `solve`).
 _CHECK_EVERY = 32  # iterations between gap checks / polish attempts
@@ -146,12 +175,14 @@ class Solution:
         :math:`\\lambda\\|z\\|_{1,u} + \\|Az-b\\|_2`, evaluated with the given
         ``A`` and ``b``.
     iterations : numpy.ndarray of int, shape (T,) or ()
-        PDHG iterations (``primal_dual``) or interior-point iterations
-        (``cvxpy``).
+        Iterations of the stage that produced ``z`` (see ``path``):
+        breakpoints of the homotopy, PDHG iterations, or interior-point
+        iterations (``cvxpy``).
     converged : numpy.ndarray of bool, shape (T,) or ()
-        ``primal_dual``: certified relative gap ≤ ``tol``; ``cvxpy``:
-        Clarabel reports ``optimal`` (or ``optimal_inaccurate``) and the
-        certified relative gap is ≤ 1e-7.
+        The stopping rule of :func:`solve` holds: certified relative gap ≤
+        ``tol`` (1e-7 for ``cvxpy``), or certified absolute gap below the
+        rounding floor :math:`64\\varepsilon\\|b\\|_2`; for ``cvxpy``
+        Clarabel must also report ``optimal`` (or ``optimal_inaccurate``).
     gap : numpy.ndarray, shape (T,) or ()
         Certified relative duality gap (see the module docstring) of the
         returned z and a dual point: the solver's own (``primal_dual``) or
@@ -159,6 +190,10 @@ class Solution:
     method : str
     wall_time : float
         Seconds spent in the solver (setup included).
+    path : numpy.ndarray of str, shape (T,) or ()
+        Which stage produced ``z``: ``"homotopy"`` (the LASSO homotopy of
+        :func:`solve`), ``"pdhg"`` (restarted PDHG, possibly polished) or
+        ``"clarabel"`` (``method="cvxpy"``).
     """
 
     z: np.ndarray
@@ -168,6 +203,7 @@ class Solution:
     gap: np.ndarray
     method: str
     wall_time: float
+    path: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -283,13 +319,14 @@ def solve(
     tol : float, optional
         ``primal_dual``: stop a trial once its certified relative duality
         gap is ≤ ``tol`` (default 1e-7, so the objective is within 1e-7 of
-        the optimum, relatively). ``cvxpy``: Clarabel's
+        the optimum, relatively), or its absolute gap is at rounding level
+        (see *Stopping rule* below). ``cvxpy``: Clarabel's
         ``tol_gap_abs = tol_gap_rel = tol_feas`` on the problem scaled to
         :math:`\\|b\\|_2 = 1` (default 1e-10).
     max_iter : int, optional
-        PDHG iterations per trial (default 50,000; the polish does not
-        count) or interior-point
-        iterations (default 200).
+        ``primal_dual``: cap per trial on the homotopy's breakpoints and,
+        separately, on the PDHG iterations (default 50,000; the polish does
+        not count). ``cvxpy``: interior-point iterations (default 200).
     batch_size : int, optional
         ``primal_dual`` only: trials iterated together. Default: all trials
         on a GPU; on the CPU as many as keep the batch's matrices within
@@ -311,6 +348,30 @@ def solve(
 
     Notes
     -----
+    *Stage 1: homotopy* (:func:`_homotopy`, numpy, one trial at a time).
+    With b scaled to unit norm, write :math:`\\|Az-b\\|^2 = \\|Mz-g\\|^2 +
+    \\beta^2` exactly (M = A, g = b, β = 0 if m ≤ N; else a thin QR of A).
+    On the LASSO path the support S and signs s are piecewise constant in t,
+    :math:`z_S(t) = a - t v` with :math:`a = G^{-1}M_S^\\top g`,
+    :math:`v = G^{-1}(\\lambda u_S s)`, :math:`G = M_S^\\top M_S` (updated
+    Cholesky factor), and the residual is :math:`r(t) = r_0 - t e`,
+    :math:`r_0 = M_S a - g`, :math:`e = M_S v`. On each segment two
+    certificates are tried: (i) the square-root LASSO minimiser itself, at
+    the root of :math:`t^2(1-\\|e\\|^2) = \\|r_0\\|^2 + \\beta^2` if it lies in
+    the segment (dual :math:`p = r(t)/t`, an exact pair); (ii) in the
+    interpolation regime, z = a with :math:`p = r_0/\\tau - e` for τ inside
+    the segment, whose gap is :math:`\\|r_0\\|(1-\\|r_0\\|/\\tau)` — it
+    certifies once the least-squares fit on S leaves a residual below
+    ``tol`` times the objective, which for ``exp_cos`` in d = 1 happens at
+    |S| = 6. (The LASSO's own dual r(t)/t cannot certify there: a residual at
+    rounding level divided by a small t amplifies its rounding errors; this
+    is also why the PDHG stage alone fails in that regime.) The stage gives
+    up when its best gap has not fallen tenfold over 50 breakpoints after
+    about 3e8 flops (3e9 once the support is ill-conditioned), or when a new
+    column is numerically dependent on S; the trial then goes to stage 2.
+
+    *Stage 2: PDHG* (the trials the homotopy did not certify, in batches).
+
     *Row orthonormalisation.* Write the thin SVD :math:`A = U\\Sigma V^\\top`
     (from an eigendecomposition of :math:`AA^\\top` if m ≤ N, of
     :math:`A^\\top A` otherwise; eigenvalues below ``1e-12 * max``, i.e.
@@ -362,12 +423,24 @@ def solve(
     :math:`G = A_S^\\top A_S`,
     :math:`\\|r\\|^2 = (\\|r_{LS}\\|^2 + \\beta^2)/(1-\\kappa)`,
     :math:`\\kappa = \\lambda^2 (u_S s)^\\top G^{-1}(u_S s)`. A polished
-    point is accepted only with a certified gap ≤ ``tol``; a failed attempt
-    is retried after 64, 128, … iterations.
+    point is accepted only by the stopping rule below; a failed attempt
+    is retried after 64, 128, … iterations. A simplex attempt that runs out
+    of its 800 pivots is continued 64 iterations later from its last basis
+    (the objective never increases along its pivots), instead of restarting.
 
-    *Stopping rule.* A trial stops when its certified relative gap is ≤
-    ``tol`` (``converged = True``) or after ``max_iter`` iterations
-    (``converged = False``; the last PDHG iterate is returned).
+    *Stopping rule.* A trial stops (``converged = True``) when a primal--dual
+    pair certifies it: relative gap :math:`(\\mathcal{P}-\\mathcal{D})/
+    \\mathcal{P}` ≤ ``tol``, *or* absolute gap :math:`\\mathcal{P}-\\mathcal{D}
+    \\le 64\\varepsilon\\|b\\|_2` (ε = 2.2e-16). The floor matters only when
+    the optimal value itself is tiny (λ‖z‖_{1,u} and the residual both near
+    rounding level): perturbing each :math:`b_i` by its own rounding error
+    moves the optimal value by up to :math:`\\varepsilon\\|b\\|_2` (the
+    objective is 1-Lipschitz in b), and evaluating :math:`\\|Az-b\\|` at an
+    interpolating z returns rounding noise of that size, so smaller absolute
+    gaps are not resolvable; with the defaults (λ = 1e-4, tol = 1e-7) the
+    relative test is always the binding one. Otherwise the trial stops after
+    ``max_iter`` PDHG iterations (``converged = False``; the last PDHG
+    iterate is returned, with its gap).
     """
     method = _check_method(method)
     lam = _check_positive("lam", lam)
@@ -420,8 +493,9 @@ def solve(
     start = time.perf_counter()
     if method == "cvxpy":
         z, iters, conv, gap = _solve_cvxpy(A, b, weights, lam, tol, int(max_iter), threads, progress)
+        path = np.full(T, "clarabel")
     else:
-        z, iters, conv, gap = _solve_primal_dual(
+        z, iters, conv, gap, path = _solve_primal_dual(
             A, b, weights, lam, tol, int(max_iter), batch_size, device, progress
         )
     wall = time.perf_counter() - start
@@ -429,7 +503,9 @@ def solve(
         np.einsum("tmn,tn->tm", A, z) - b, axis=1
     )
     if single:
-        z, objective, iters, conv, gap = z[0], objective[0], iters[0], conv[0], gap[0]
+        z, objective, iters, conv, gap, path = (
+            z[0], objective[0], iters[0], conv[0], gap[0], path[0]
+        )  # fmt: skip
     return Solution(
         z=z,
         objective=np.asarray(objective),
@@ -438,6 +514,7 @@ def solve(
         gap=np.asarray(gap),
         method=method,
         wall_time=wall,
+        path=np.asarray(path),
     )
 
 
@@ -485,8 +562,15 @@ def _solve_cvxpy(A, b, weights, lam, tol, max_iter, threads, progress):
                 for sign in (1.0, -1.0)
             )
         solved = problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
-        conv[t] = solved and gap[t] <= _PD_TOL
+        primal = lam * weights @ np.abs(z.value) + np.linalg.norm(A[t] @ z.value - bs)
+        conv[t] = solved and bool(_accepted(gap[t], primal, _PD_TOL))
     return z_out, iters, conv, gap
+
+
+def _accepted(gap, primal, tol):
+    """The stopping rule: relative gap <= tol, or absolute gap <= the rounding
+    floor (the problem scaled to ||b|| = 1). Works on scalars and arrays."""
+    return (gap <= tol) | (gap * primal <= _GAP_FLOOR)
 
 
 def _gap_numpy(A, b, thr, z, p):
@@ -496,6 +580,201 @@ def _gap_numpy(A, b, thr, z, p):
     ratio = float(np.max(np.abs(A.T @ p) / thr))
     s = min(1.0, 1.0 / max(np.linalg.norm(p), tiny), 1.0 / max(ratio, tiny))
     return float((primal + s * (b @ p)) / max(primal, tiny))
+
+
+# ---------------------------------------------------------------- homotopy
+@dataclass(frozen=True)
+class _HomotopyResult:
+    """Outcome of :func:`_homotopy` on one trial (b scaled to unit norm)."""
+
+    z: np.ndarray | None  # (N,) certified solution, None if the homotopy gave up
+    gap: float  # certified relative gap of z (best one seen if z is None)
+    steps: int  # breakpoints followed
+
+
+def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_steps: int):
+    """Square-root LASSO by the LASSO homotopy, with a certificate (one trial).
+
+    Let :math:`\\|Az-b\\|^2 = \\|Mz-g\\|^2 + \\beta^2` (M = A, g = b, β = 0 if
+    m ≤ N; else A = QR, M = R, g = Qᵀb, β = ‖b − QQᵀb‖). Follow the
+    solution path of the LASSO
+    :math:`\\min_z \\tfrac12\\|Mz-g\\|^2 + t\\sum_\\nu \\mathrm{thr}_\\nu|z_\\nu|`
+    from :math:`t = \\max_\\nu |M_\\nu^\\top g|/\\mathrm{thr}_\\nu` (where z = 0)
+    downwards. Between breakpoints the support S and signs s are fixed and
+
+    .. math::
+        z_S(t) = a - t v,\\quad a = G^{-1}M_S^\\top g,\\quad
+        v = G^{-1}(\\mathrm{thr}_S s),\\quad G = M_S^\\top M_S,
+
+    with residual :math:`r(t) = r_0 - t e`, :math:`r_0 = M_S a - g \\perp
+    \\mathrm{range}(M_S)`, :math:`e = M_S v`; a coefficient enters when
+    :math:`|M_\\nu^\\top r(t)| = t\\,\\mathrm{thr}_\\nu` and leaves when it
+    reaches zero. The KKT conditions make :math:`p(t) = r(t)/t` dual feasible
+    (:math:`|M^\\top p| \\le \\mathrm{thr}`) with
+    :math:`M_S^\\top p = -\\mathrm{thr}_S s`. Two ways to finish:
+
+    * the square-root LASSO minimiser is the LASSO minimiser at the t with
+      :math:`t = (\\|r(t)\\|^2 + \\beta^2)^{1/2}`, i.e.
+      :math:`t^2(1 - \\|e\\|^2) = \\|r_0\\|^2 + \\beta^2` on the current
+      segment; then z(t), p(t) is an exact primal--dual pair;
+    * in the interpolation regime that t does not exist (the residual
+      vanishes with t). There, z = a (least squares on S) with
+      :math:`p(\\tau) = r_0/\\tau - e` for τ in the segment has gap
+      :math:`\\|r_0\\|(1 - \\|r_0\\|/\\tau)`: it certifies as soon as S fits the
+      data to within ``tol`` of the objective, after about |S| steps. (The dual
+      r(t)/t of the LASSO itself would not: dividing a residual at rounding
+      level by a small t amplifies its rounding errors.)
+
+    Each candidate pair is certified with its *computed* gap
+    (:func:`_certified_pair`'s rule: p scaled into feasibility). Numerics: G
+    by an updated Cholesky factor (refactorised when a column leaves), a
+    one-step refinement of a, and :math:`r_0` projected twice onto
+    :math:`\\mathrm{range}(M_S)^\\perp` so that :math:`M_S^\\top p` is exact to
+    rounding relative to p. Gives up (``z=None``) after ``max_steps`` steps,
+    when the best gap has not fallen 10-fold over the last 50 steps (a dense
+    solution: the PDHG stage is faster there), or when a new column is
+    numerically dependent on S. The stagnation test starts only after about
+    ``_HOMOTOPY_WORK`` = 3e8 flops, ten times more once the support is
+    ill-conditioned (a squared Cholesky pivot below 0.1 of its column's
+    squared norm, typical in d = 1): the PDHG stage's simplex polish struggles
+    on such problems, while the homotopy only ever factors the support.
+    """
+    m, N = A.shape
+    if m <= N:
+        M, g, beta = A, b, 0.0
+    else:
+        Q, R = np.linalg.qr(A)
+        g = Q.T @ b
+        M, beta = R, float(np.linalg.norm(b - Q @ g))
+    r = M.shape[0]
+    Mg = M.T @ g
+    rho0 = math.sqrt(g @ g + beta * beta)
+    ratio = np.abs(Mg) / thr
+    j = int(np.argmax(ratio))
+    t = float(ratio[j])
+    if t <= rho0:  # z = 0 is optimal, certified by p = -g / rho0
+        return _HomotopyResult(z=np.zeros(N), gap=0.0, steps=0)
+    kmax = min(r, N)
+    S = np.empty(kmax, dtype=np.int64)
+    s = np.empty(kmax)
+    MS = np.empty((r, kmax))
+    G = np.empty((kmax, kmax))  # Gram matrix of the support
+    L = np.zeros((kmax, kmax))  # its Cholesky factor
+    S[0], s[0], MS[:, 0] = j, np.sign(Mg[j]), M[:, j]
+    G[0, 0] = M[:, j] @ M[:, j]
+    L[0, 0] = math.sqrt(G[0, 0])
+    k = 1
+    in_S = np.zeros(N, dtype=bool)
+    in_S[j] = True
+    blocked = -1  # the coefficient that just left may not re-enter at once
+    history = []  # best certified relative gap after each step
+    best = math.inf
+    work = 0.0  # flops spent, roughly
+    min_pivot = 1.0  # smallest squared Cholesky pivot / ||M_j||^2 so far
+    for step in range(1, max_steps + 1):
+        Sk, sk, Mk = S[:k], s[:k], MS[:, :k]
+        factor = (L[:k, :k], True)
+
+        def orthogonal(x, Mk=Mk, factor=factor):  # x minus its projection on range(M_S)
+            return x - Mk @ cho_solve(factor, Mk.T @ x, check_finite=False)
+
+        a = cho_solve(factor, Mg[Sk], check_finite=False)
+        a -= cho_solve(factor, Mk.T @ (Mk @ a - g), check_finite=False)  # refinement
+        r0 = Mk @ a - g
+        rp = orthogonal(orthogonal(r0))
+        v = cho_solve(factor, thr[Sk] * sk, check_finite=False)
+        e = Mk @ v
+        W = M.T @ np.stack([rp, e], axis=1)
+        alpha, gamma = W[:, 0], W[:, 1]  # M^T r(t) = alpha - t gamma
+        # next breakpoint: a coefficient enters ...
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t1 = alpha / (gamma + thr)
+            t2 = alpha / (gamma - thr)
+        t_in = np.maximum(
+            np.where((t1 > 0) & (t1 < t), t1, -np.inf), np.where((t2 > 0) & (t2 < t), t2, -np.inf)
+        )
+        t_in[np.abs(alpha - t * gamma) >= t * thr] = t  # violated by rounding: enter now
+        t_in[in_S] = -np.inf
+        if blocked >= 0:
+            t_in[blocked] = -np.inf
+        j_in = int(np.argmax(t_in))
+        # ... or one reaches zero
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_zero = np.where(sk * v < 0, a / v, -np.inf)
+        t_zero = np.where(t_zero > 0, np.minimum(t_zero, t), -np.inf)
+        k_out = int(np.argmax(t_zero))
+        t_next = max(float(t_in[j_in]), float(t_zero[k_out]), 0.0)
+        # candidate pairs (z_S, tau) with p = rp / tau - e
+        ee, rr, re, grp, ge = e @ e, rp @ rp, rp @ e, g @ rp, g @ e
+        candidates = []
+        if ee < 1.0:
+            t_sr = math.sqrt((rr + beta * beta) / (1.0 - ee))
+            if t_sr >= t_next:  # the square-root LASSO solution is on this segment
+                t_sr = min(t_sr, t)
+                candidates.append((a - t_sr * v, t_sr))
+        low = t_next if t_next > 0 else 1e-6 * t
+        taus = t * (low / t) ** ((np.arange(_CERTIFICATE_POINTS) + 0.5) / _CERTIFICATE_POINTS)
+        candidates += [(a, tau) for tau in taus]
+        found = None
+        for zS, tau in candidates:
+            primal = thr[Sk] @ np.abs(zS) + math.sqrt(np.sum((Mk @ zS - g) ** 2) + beta * beta)
+            p_norm = math.sqrt(max(rr / tau**2 - 2.0 * re / tau + ee, 0.0))
+            excess = float(np.max(np.abs(alpha / tau - gamma) / thr))
+            scale = min(1.0, 1.0 / max(p_norm, _TINY), 1.0 / max(excess, _TINY))
+            dual = -scale * (grp / tau - ge) + beta * math.sqrt(max(1.0 - (scale * p_norm) ** 2, 0.0))
+            gap_abs = primal - dual
+            if gap_abs / primal < best:
+                best = gap_abs / primal
+            if gap_abs <= max(tol * primal, _GAP_FLOOR):
+                found = zS
+                break
+        if found is not None:
+            z = np.zeros(N)
+            z[Sk] = found
+            return _HomotopyResult(z=z, gap=best, steps=step)
+        history.append(best)
+        work += 2.0 * r * N + 12.0 * r * k + 4.0 * k * k
+        if (
+            t_next <= 0.0
+            or (
+                work > _HOMOTOPY_WORK * (_ILL_WORK if min_pivot < _ILL_PIVOT else 1.0)
+                and step > _HOMOTOPY_PATIENCE
+                and best > history[-1 - _HOMOTOPY_PATIENCE] / _HOMOTOPY_PROGRESS
+            )
+        ):
+            break
+        t = t_next
+        if t_zero[k_out] >= t_in[j_in]:  # drop the coefficient that reached zero
+            blocked = int(S[k_out])
+            in_S[blocked] = False
+            keep = np.flatnonzero(np.arange(k) != k_out)
+            G[: k - 1, : k - 1] = G[np.ix_(keep, keep)]
+            k -= 1
+            S[:k], s[:k], MS[:, :k] = Sk[keep], sk[keep], Mk[:, keep]
+            work += k**3 / 3.0
+            if k == 0:
+                break
+            try:
+                L[:k, :k] = cholesky(G[:k, :k], lower=True, check_finite=False)
+            except np.linalg.LinAlgError:
+                break
+        else:  # add the entering column
+            if k == kmax:
+                break
+            column = M[:, j_in]
+            cross = Mk.T @ column
+            ell = solve_triangular(L[:k, :k], cross, lower=True, check_finite=False)
+            pivot = column @ column - ell @ ell
+            if not pivot > _CHOLESKY_PIVOT * (column @ column):
+                break
+            min_pivot = min(min_pivot, pivot / (column @ column))
+            S[k], s[k], MS[:, k] = j_in, -np.sign(alpha[j_in] - t * gamma[j_in]), column
+            G[k, :k], G[:k, k], G[k, k] = cross, cross, column @ column
+            L[k, :k], L[k, k] = ell, math.sqrt(pivot)
+            in_S[j_in] = True
+            blocked = -1
+            k += 1
+    return _HomotopyResult(z=None, gap=best, steps=step)
 
 
 # ------------------------------------------------------------ primal-dual
@@ -513,13 +792,28 @@ def _solve_primal_dual(A, b, weights, lam, tol, max_iter, batch_size, device, pr
     iters = np.zeros(T, dtype=np.int64)
     conv = np.zeros(T, dtype=bool)
     gap = np.zeros(T)
+    path = np.full(T, "homotopy", dtype=object)
+    thr = lam * weights
+    b_norm = np.linalg.norm(b, axis=1)
+    conv[b_norm == 0] = True  # b = 0: z = 0 is optimal
     with tqdm(total=T, desc="primal-dual", disable=not progress) as bar:
-        for lo in range(0, T, batch_size):
-            hi = min(lo + batch_size, T)
-            out = _pd_batch(A[lo:hi], b[lo:hi], weights, lam, tol, max_iter, device)
-            z[lo:hi], iters[lo:hi], conv[lo:hi], gap[lo:hi] = out
-            bar.update(hi - lo)
-    return z, iters, conv, gap
+        # stage 1: the homotopy, per trial
+        for t in np.flatnonzero(b_norm > 0):
+            result = _homotopy(A[t], b[t] / b_norm[t], thr, tol, max_iter)
+            gap[t] = result.gap
+            if result.z is not None:
+                z[t], iters[t], conv[t] = result.z * b_norm[t], result.steps, True
+                bar.update(1)
+        bar.update(int(np.sum(b_norm == 0)))
+        # stage 2: restarted PDHG, in batches, for the trials it did not certify
+        rest = np.flatnonzero((b_norm > 0) & ~conv)
+        path[rest] = "pdhg"
+        for lo in range(0, rest.size, batch_size):
+            ids = rest[lo : lo + batch_size]
+            out = _pd_batch(A[ids], b[ids], weights, lam, tol, max_iter, device)
+            z[ids], iters[ids], conv[ids], gap[ids] = out
+            bar.update(ids.size)
+    return z, iters, conv, gap, path.astype(str)
 
 
 @dataclass(frozen=True)
@@ -606,8 +900,8 @@ def _project_ellipsoid(y, yb, s2, mu):
     )
 
 
-def _certified_gap(st: "_State", KTq: torch.Tensor) -> torch.Tensor:
-    """Certified relative gap of the current iterates (batched).
+def _certified_gap(st: "_State", KTq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Certified relative gap and primal value of the current iterates (batched).
 
     Primal: :math:`\\lambda\\|z\\|_{1,u} + (\\|\\Sigma(Kz - c)\\|^2 + \\beta^2)^{1/2}`.
     Dual: q scaled by the largest s <= 1 keeping |K^T q| <= lam u and
@@ -623,10 +917,10 @@ def _certified_gap(st: "_State", KTq: torch.Tensor) -> torch.Tensor:
     ).clamp(max=1.0)
     qb_best = (1.0 - (s * qn) ** 2).clamp_min(0.0).sqrt()
     dual = -s * (st.c * st.q).sum(1) + st.beta * qb_best
-    return (primal - dual) / primal.clamp_min(tiny)
+    return (primal - dual) / primal.clamp_min(tiny), primal
 
 
-def _polish(Kmat, sig, c, beta, thr, zp, q, tol):
+def _polish(Kmat, sig, c, beta, thr, zp, q, tol, basis=None):
     """Exact solution near the PDHG iterate, with a dual certificate (one trial).
 
     Works on the rotated problem :math:`\\min_z \\lambda\\|z\\|_{1,u} +
@@ -636,20 +930,23 @@ def _polish(Kmat, sig, c, beta, thr, zp, q, tol):
     weighted basis pursuit :func:`_simplex` started from ``zp``; if that
     reaches LP optimality without certificate (λ too large to interpolate),
     or if beta > 0, :func:`_support_solve` on the support of ``zp``.
-    Returns (z, certified gap <= tol) or None.
+    ``basis``: the simplex basis where the previous attempt ran out of pivots
+    (it continues from there). Returns ((z, certified gap) or None, the basis
+    to continue from next time or None).
     """
     M = sig[:, None] * Kmat
     g = sig * c
     p0 = q / sig
 
-    def certified(z, p):
-        return _certified_pair(M, g, beta, thr, z, p)
+    def certified(z, p):  # (relative gap, accepted by the stopping rule)
+        gap, primal = _certified_pair(M, g, beta, thr, z, p)
+        return gap, bool(_accepted(gap, primal, tol))
 
     if float(beta) <= _BETA_INTERPOLATION:
-        result, out_of_pivots = _simplex(M, g, thr, zp, p0, certified, tol)
-        if result is not None or out_of_pivots:
-            return result
-    return _support_solve(M, g, beta, thr, zp, p0, certified, tol)
+        result, last_basis = _simplex(M, g, thr, zp, p0, certified, tol, basis)
+        if result is not None or last_basis is not None:
+            return result, last_basis
+    return _support_solve(M, g, beta, thr, zp, p0, certified, tol), None
 
 
 def _certified_pair(M, g, beta, thr, z, p):
@@ -657,6 +954,7 @@ def _certified_pair(M, g, beta, thr, z, p):
 
     p is scaled by the largest s <= 1 with ||s p|| <= 1 and
     |M^T s p| <= lam u; the dual value is -s <g, p> + beta (1 - ||s p||^2)^{1/2}.
+    Returns (relative gap, primal value).
     """
     tiny = torch.finfo(z.dtype).tiny
     primal = (thr * z.abs()).sum() + torch.sqrt((M @ z - g).square().sum() + beta**2)
@@ -664,7 +962,7 @@ def _certified_pair(M, g, beta, thr, z, p):
     ratio = (M.T @ p).abs() / thr
     s = torch.minimum(1.0 / pn.clamp_min(tiny), 1.0 / ratio.max().clamp_min(tiny)).clamp(max=1.0)
     dual = -s * (g @ p) + beta * (1.0 - (s * pn) ** 2).clamp_min(0.0).sqrt()
-    return float((primal - dual) / primal.clamp_min(tiny))
+    return float((primal - dual) / primal.clamp_min(tiny)), float(primal)
 
 
 def _support_solve(M, g, beta, thr, zp, p0, certified, tol):
@@ -718,13 +1016,13 @@ def _support_solve(M, g, beta, thr, zp, p0, certified, tol):
     if float(res_norm) > 0.0:
         candidates.append(resid / res_norm)
     for p in candidates:
-        gap = certified(z, p)
-        if gap <= tol:
+        gap, accepted = certified(z, p)
+        if accepted:
             return z, gap
     return None
 
 
-def _simplex(M, g, thr, zp, p0, certified, tol):
+def _simplex(M, g, thr, zp, p0, certified, tol, basis=None):
     """Weighted basis pursuit min sum_j thr_j |z_j| s.t. M z = g by primal simplex.
 
     M is r x N with full row rank. When the square-root LASSO minimiser
@@ -732,31 +1030,36 @@ def _simplex(M, g, thr, zp, p0, certified, tol):
     optimal LP dual p with ||p|| <= 1 certifies it for the square-root LASSO
     too (the certified gap decides).
 
-    Start: the r largest entries of the PDHG output ``zp``, completed by the
+    Start: ``basis`` if given (where the previous attempt stopped), else the
+    r largest entries of the PDHG output ``zp``, completed by the
     columns whose dual constraints |M_j^T p0| <= thr_j are closest to active;
     any basis is a feasible vertex once each basic variable takes the sign
     of its value. Pivot: the most violated dual
     constraint |M_j^T p| / thr_j - 1 (Dantzig's rule); ratio test for the
     leaving column; rank-one updates of the basis inverse and of the
     dual p, both recomputed every ``_SIMPLEX_REFACTOR`` pivots. Returns
-    ((z, gap), False) once the certified gap is <= tol; (None, True) after
-    ``_SIMPLEX_PIVOTS`` pivots (degenerate pivots can stall it: the next
-    attempt starts afresh from a later PDHG iterate); (None, False) at LP
-    optimality without certificate (||p|| > 1) or on a singular basis.
+    ((z, gap), None) once the certified gap is accepted; (None, basis) after
+    ``_SIMPLEX_PIVOTS`` pivots, so that the next attempt continues from that
+    vertex (the objective never increases along the pivots; an ill-chosen
+    start can need a few thousand of them); (None, None) at LP optimality
+    without certificate (||p|| > 1) or on a singular basis.
     """
     r, N = M.shape
-    order = torch.argsort(zp.abs(), descending=True)
-    basis = order[: min(int((zp != 0).sum()), r)]
-    if basis.numel() < r:
-        closeness = (M.T @ p0).abs() / thr
-        closeness[basis] = -math.inf
-        extra = torch.argsort(closeness, descending=True)[: r - basis.numel()]
-        basis = torch.cat([basis, extra])
+    if basis is not None:
+        basis = basis.clone()
+    else:
+        order = torch.argsort(zp.abs(), descending=True)
+        basis = order[: min(int((zp != 0).sum()), r)]
+        if basis.numel() < r:
+            closeness = (M.T @ p0).abs() / thr
+            closeness[basis] = -math.inf
+            extra = torch.argsort(closeness, descending=True)[: r - basis.numel()]
+            basis = torch.cat([basis, extra])
     for pivot in range(_SIMPLEX_PIVOTS + 1):
         if pivot % _SIMPLEX_REFACTOR == 0:
             Binv, info = torch.linalg.inv_ex(M[:, basis])
             if int(info) != 0:
-                return None, False
+                return None, None
             zB = Binv @ g
             signs = torch.where(zB < 0, -1.0, 1.0).to(zB.dtype)
             p = -(Binv.T @ (thr[basis] * signs))
@@ -769,20 +1072,20 @@ def _simplex(M, g, thr, zp, p0, certified, tol):
         if worst <= 2.0 * tol:
             z = torch.zeros_like(zp)
             z[basis] = zB
-            gap = certified(z, p)
-            if gap <= tol:
-                return (z, gap), False
+            gap, accepted = certified(z, p)
+            if accepted:
+                return (z, gap), None
             if worst <= 0.0:
-                return None, False  # LP optimal but not certified (||p|| > 1)
+                return None, None  # LP optimal but not certified (||p|| > 1)
         if pivot == _SIMPLEX_PIVOTS:
-            return None, True
+            return None, basis
         Mtp_j = Mtp[j]
         direction = -torch.sign(Mtp_j)  # z_j enters with this sign
         dB = Binv @ M[:, j]
         rates = signs * direction * dB  # decrease of |z_i| per unit step
         positive = rates > 1e-12 * dB.abs().max()
         if not bool(positive.any()):
-            return None, False
+            return None, None
         steps = torch.where(positive, zB.abs() / rates.clamp_min(1e-300), torch.full_like(zB, math.inf))
         leave = int(torch.argmin(steps))
         step = steps[leave]
@@ -797,7 +1100,7 @@ def _simplex(M, g, thr, zp, p0, certified, tol):
         Binv.addr_(dB, pivot_row, alpha=-1.0)
         Binv[leave] = pivot_row
         basis[leave] = j
-    return None, True
+    return None, basis
 
 
 class _State:
@@ -811,7 +1114,7 @@ class _State:
         "z0", "q0", "qb0", "Kz0", "z_last", "q_last", "omega", "tau", "sig", "tthr",
         "k", "res0", "res_prev", "mu", "support_prev",
     )  # fmt: skip
-    arrays = ("ids", "next_polish", "backoff")
+    arrays = ("ids", "next_polish", "backoff", "basis")
 
     def __init__(self, **fields):
         for name, value in fields.items():
@@ -868,6 +1171,7 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
         mu=zeros(Bact), support_prev=torch.zeros(Bact, N, dtype=torch.bool, device=device),
         ids=active.copy(), next_polish=np.zeros(Bact, dtype=np.int64),
         backoff=np.full(Bact, _POLISH_BACKOFF, dtype=np.int64),
+        basis=np.full(Bact, None, dtype=object),
     )  # fmt: skip
     del pre
     st.set_steps()
@@ -955,9 +1259,9 @@ def _check_and_polish(st, KTq, it, tol):
     Returns numpy arrays ``done`` (gap <= tol) and ``gap``; polished trials
     get their exact solution written into ``st.z``.
     """
-    gap_t = _certified_gap(st, KTq)
+    gap_t, primal_t = _certified_gap(st, KTq)
     gap = gap_t.cpu().numpy()
-    done = gap <= tol
+    done = _accepted(gap, primal_t.cpu().numpy(), tol)
     if it == 0:
         return done, gap
     support = st.zp != 0
@@ -965,12 +1269,16 @@ def _check_and_polish(st, KTq, it, tol):
     stable = (changed <= _SUPPORT_CHANGE * support.sum(1)).cpu().numpy()
     st.support_prev = support
     for j in np.flatnonzero(stable & ~done & (it >= st.next_polish)):
-        result = _polish(
-            st.K[j], st.sigma[j], st.c[j], st.beta[j], st.thr[j], st.zp[j], st.q[j], tol
+        result, st.basis[j] = _polish(
+            st.K[j], st.sigma[j], st.c[j], st.beta[j], st.thr[j], st.zp[j], st.q[j], tol,
+            st.basis[j],
         )
         if result is None:
-            st.next_polish[j] = it + st.backoff[j]
-            st.backoff[j] *= _BACKOFF_GROWTH
+            if st.basis[j] is not None:  # the simplex ran out of pivots: continue soon
+                st.next_polish[j] = it + _POLISH_BACKOFF
+            else:
+                st.next_polish[j] = it + st.backoff[j]
+                st.backoff[j] *= _BACKOFF_GROWTH
         else:
             st.z[j], gap[j] = result
             done[j] = True
