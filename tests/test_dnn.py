@@ -267,6 +267,53 @@ def test_batched_training_equals_sequential_reference(activation, optimizer, lr0
     assert (batched.losses < 0.5 * batched.history[:, 0]).all()
 
 
+@pytest.mark.parametrize("masked", [False, True])
+@pytest.mark.parametrize("activation", ["relu", "elu", "tanh", "sigmoid", "softplus"])
+def test_hand_written_gradient_equals_autograd(activation, masked):
+    """The backward pass of the trainer against autograd, in float64.
+
+    Against an independent reference (one ``torch.nn.Sequential`` per trial,
+    the loss of its selected samples) to rounding, and against autograd on
+    the trainer's own forward pass (the same operations) to the bit.
+    """
+    rng = np.random.default_rng(4)
+    arch, d, m, trials = Architecture(2, 7, activation), 3, 23, 3
+    sizes = arch.layer_sizes(d)
+    # weights ~ N(0, 1): every unit sees pre-activations of both signs
+    theta = torch.as_tensor(rng.normal(size=(trials, arch.n_parameters(d))))
+    y = rng.uniform(-1, 1, (trials, m, d))
+    f = np.sin(3 * y[..., 0]) + y[..., 1] * y[..., 2]
+    mask = rng.uniform(size=(trials, m)) < 0.6 if masked else np.ones((trials, m), bool)
+    mask[:, 0] = True
+    x, target = torch.as_tensor(y.transpose(0, 2, 1).copy()), torch.as_tensor(f)
+    weight_mask = torch.as_tensor(mask, dtype=torch.float64) if masked else None
+    count = weight_mask.sum(dim=1) if masked else None
+    workspace = dnn._Workspace(sizes, activation, x, target, weight_mask, count)
+    grad = torch.full_like(theta, math.nan)
+    loss = workspace.loss_and_gradient(dnn._layer_views(theta, sizes), dnn._layer_views(grad, sizes))
+    assert torch.isfinite(grad).all()  # every entry written
+
+    for t in range(trials):
+        model = dnn._sequential_model(arch, d, theta[t])
+        sel = torch.as_tensor(mask[t])
+        ref_loss = (model(torch.as_tensor(y[t])[sel]).squeeze(-1) - target[t][sel]).square().mean()
+        ref_loss.backward()
+        ref_grad = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+        assert loss[t].item() == pytest.approx(ref_loss.item(), rel=1e-13)
+        scale = ref_grad.abs().max().item()
+        np.testing.assert_allclose(grad[t].numpy(), ref_grad.numpy(), rtol=1e-12, atol=1e-12 * scale)
+
+    leaf = theta.clone().requires_grad_(True)
+    residual = dnn._forward(dnn._layer_views(leaf, sizes), dnn._ACTIVATIONS[activation], x) - target
+    if masked:
+        auto_loss = (residual.square() * weight_mask).sum(dim=1) / count
+    else:
+        auto_loss = residual.square().mean(dim=1)
+    (auto_grad,) = torch.autograd.grad(auto_loss.sum(), leaf)
+    assert torch.equal(loss, auto_loss.detach())
+    assert torch.equal(grad, auto_grad)
+
+
 def test_stops_at_tolerance_exactly_and_mask_equals_separate_runs():
     """Trial 0 (3 samples) interpolates and stops; trial 1 (40 samples of a jump) cannot."""
     rng = np.random.default_rng(3)

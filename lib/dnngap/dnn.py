@@ -20,11 +20,13 @@ are trained *together* as one batched model: the weights of layer
 :math:`\ell` are stacked into a tensor of shape ``(T, n_out, n_in)`` and
 applied with :func:`torch.baddbmm` to activations stored feature-major,
 ``(T, n_in, m)``, one column per sample (for narrow layers the matrix
-products are several times faster this way round). The optimiser is
-implemented with tensor operations on the stacked parameters, so every trial
-has its own Adam state and its own stopping time; training them together
-gives the same numbers as training them one at a time (``tests/test_dnn.py``
-checks this against :class:`torch.optim.Adam` on one network per trial).
+products are several times faster this way round). The backward pass is
+written out (the operations autograd would run, into preallocated buffers),
+and the optimiser is implemented with tensor operations on the stacked
+parameters, so every trial has its own Adam state and its own stopping time;
+training them together gives the same numbers as training them one at a time
+(``tests/test_dnn.py`` checks this against :class:`torch.optim.Adam` on one
+network per trial).
 
 Conventions
 -----------
@@ -96,7 +98,7 @@ PRESETS: dict[str, tuple[float, int]] = {
 
 _DTYPES = {"single": torch.float32, "double": torch.float64}
 # Activations, in place where torch has it (the pre-activation is not needed
-# by the backward of baddbmm, and the backwards of these use the output).
+# by the backward of baddbmm, and the derivatives of these use the output).
 _ACTIVATIONS = {
     "relu": torch.relu_,
     "elu": F.elu_,
@@ -104,6 +106,22 @@ _ACTIVATIONS = {
     "sigmoid": torch.sigmoid_,
     "softplus": F.softplus,
 }
+_aten = torch.ops.aten
+# Derivatives of the activations for the hand-written backward of train:
+# derivative(grad, h, z) multiplies grad (T, N, m) in place by sigma'(z),
+# given the activation's output h = sigma(z) and, where the derivative needs
+# it (softplus), its input z. They are the kernels torch's autograd runs for
+# the functions of _ACTIVATIONS, so the gradients are autograd's to the bit.
+_DERIVATIVES = {
+    "relu": lambda grad, h, z: _aten.threshold_backward.grad_input(grad, h, 0, grad_input=grad),
+    "elu": lambda grad, h, z: _aten.elu_backward.grad_input(grad, 1.0, 1, 1, True, h, grad_input=grad),
+    "tanh": lambda grad, h, z: _aten.tanh_backward.grad_input(grad, h, grad_input=grad),
+    "sigmoid": lambda grad, h, z: _aten.sigmoid_backward.grad_input(grad, h, grad_input=grad),
+    "softplus": lambda grad, h, z: _aten.softplus_backward.grad_input(grad, z, 1, 20, grad_input=grad),
+}
+# Activations whose derivative needs the input z: train writes h = sigma(z)
+# to another buffer (the same kernel as F.softplus).
+_OUT_OF_PLACE = {"softplus": lambda z, h: _aten.softplus.out(z, 1, 20, out=h)}
 _ACTIVATION_NAMES = {
     "relu": "ReLU",
     "elu": "ELU",
@@ -392,7 +410,7 @@ class TrainingResult:
     stop_reason : ndarray of str, shape (T,)
         ``"tolerance"`` (MSE :math:`\le` tol), ``"epochs"`` (ran all :math:`E`
         steps) or ``"diverged"`` (the loss became NaN or infinite; the trial
-        was frozen, the others went on).
+        stopped there, the others went on).
     history : ndarray, shape (T, K)
         Training MSE at epochs ``history_epochs`` (before that epoch's step);
         NaN after the trial stopped.
@@ -513,6 +531,115 @@ def _forward_shared(layers, activation, x: torch.Tensor) -> torch.Tensor:
     return _forward(layers[1:], activation, h)
 
 
+class _Workspace:
+    r"""Loss and gradient of ``T`` networks on their own samples, in preallocated buffers.
+
+    The backward pass is written out (no autograd): for the output layer
+    :math:`\Phi = w h_H + b` and the residual :math:`r = \Phi - f`,
+
+    .. math::
+
+        g = \frac{\partial \mathcal{L}_t}{\partial \Phi} = \frac{2 r}{m_t}
+        \ (\text{times the mask}), \quad
+        \nabla_w = \textstyle\sum_i g_i h_{H,i}, \quad
+        \nabla_b = \textstyle\sum_i g_i, \quad
+        \delta_H = w^\top g,
+
+    then for each hidden layer :math:`h_k = \sigma(z_k)`,
+    :math:`z_k = W_k h_{k-1} + b_k` (:math:`h_0 = x`), from the last to the first:
+    :math:`\delta \leftarrow \delta \odot \sigma'(z_k)`,
+    :math:`\nabla_{W_k} = \delta h_{k-1}^\top`,
+    :math:`\nabla_{b_k} = \sum_i \delta_{\cdot i}` and
+    :math:`\delta \leftarrow W_k^\top \delta` (not needed for the first
+    layer). These are the products and sums autograd computes for
+    :meth:`loss`, in the same order, and :data:`_DERIVATIVES` are autograd's
+    kernels, so the gradients are autograd's, on the CPU to the bit
+    (``tests/test_dnn.py`` checks this).
+
+    Parameters
+    ----------
+    sizes : tuple of int
+        :meth:`Architecture.layer_sizes`; all hidden layers have one width.
+    activation : str
+        A key of :data:`_ACTIVATIONS`.
+    x : Tensor, shape (T, d, m)
+        Inputs, feature-major.
+    target : Tensor, shape (T, m)
+    weight_mask : Tensor, shape (T, m), optional
+        1 for the samples each trial uses, 0 for padding (same dtype as ``x``).
+    count : Tensor, shape (T,), optional
+        Samples per trial, ``weight_mask.sum(dim=1)`` (given with ``weight_mask``).
+    """
+
+    def __init__(self, sizes, activation, x, target, weight_mask=None, count=None):
+        self.x, self.target, self.weight_mask, self.count = x, target, weight_mask, count
+        # sigma in place (z becomes h), or out of place where sigma' needs z
+        self.out_of_place = _OUT_OF_PLACE.get(activation)
+        self.in_place = None if self.out_of_place else _ACTIVATIONS[activation]
+        self.derivative = _DERIVATIVES[activation]
+        n_trials, _, m = x.shape
+        hidden = (n_trials, sizes[1], m)
+        # z_k and h_k = sigma(z_k) of each hidden layer (the same buffer unless sigma' needs z)
+        self.pre = [x.new_empty(hidden) for _ in sizes[1:-1]]
+        self.post = [x.new_empty(hidden) for _ in self.pre] if self.out_of_place else self.pre
+        self.delta, self.scratch = x.new_empty(hidden), x.new_empty(hidden)
+        self.output = x.new_empty((n_trials, m))
+        # Weight gradients of the hidden layers, contiguous: a bmm into them
+        # is one batched MKL call, into the strided views of the flat gradient
+        # a loop over trials (slower for narrow layers); they are copied over.
+        self.weight_grads = [x.new_empty((n_trials, n_out, n_in)) for n_in, n_out in zip(sizes[:-2], sizes[1:-1])]
+        # dL_t/dPhi = residual * loss_weight, with loss_weight = 2/m_t (times
+        # the mask); autograd multiplies by fl(1/m_t) and by 2, and
+        # fl(2/m_t) = 2 fl(1/m_t), so the rounding is the same.
+        if weight_mask is None:
+            self.loss_weight = 2 / x.new_full((n_trials, 1), m)
+        else:
+            self.loss_weight = weight_mask * (2 / count[:, None])
+
+    def loss(self, layers) -> torch.Tensor:
+        r"""Forward pass: the losses :math:`\mathcal{L}_t`, shape (T,).
+
+        ``layers`` are the views of :func:`_layer_views`. The network is
+        computed with the operations of :func:`_forward`, into the buffers;
+        the residual :math:`\Phi - f` is left in ``output``.
+        """
+        h = self.x
+        for (weight, bias), z, a in zip(layers[:-1], self.pre, self.post):
+            torch.baddbmm(bias, weight, h, out=z)
+            h = self.out_of_place(z, a) if self.out_of_place else self.in_place(z)
+        weight, bias = layers[-1]  # _output_layer, into the buffers
+        torch.mul(weight.transpose(1, 2), h, out=self.scratch)
+        residual = torch.sum(self.scratch, dim=1, out=self.output).add_(bias[:, 0]).sub_(self.target)
+        if self.weight_mask is None:
+            return residual.square().mean(dim=1)
+        return (residual.square() * self.weight_mask).sum(dim=1) / self.count
+
+    def loss_and_gradient(self, layers, grad_layers) -> torch.Tensor:
+        """:meth:`loss`; writes the gradient of each trial's loss into ``grad_layers``.
+
+        ``grad_layers`` are views like ``layers``, into a flat gradient ``(T, P)``.
+        """
+        loss = self.loss(layers)
+        g = (self.output * self.loss_weight)[:, None, :]  # (T, 1, m)
+        weight, _ = layers[-1]
+        grad_weight, grad_bias = grad_layers[-1]
+        torch.mul(g, self.post[-1], out=self.scratch)
+        torch.sum(self.scratch, dim=2, keepdim=True, out=grad_weight.transpose(1, 2))
+        torch.sum(g, dim=2, keepdim=True, out=grad_bias)
+        delta, spare = self.delta, self.scratch
+        torch.mul(g, weight.transpose(1, 2), out=delta)
+        for k in reversed(range(len(layers) - 1)):
+            self.derivative(delta, self.post[k], self.pre[k])
+            grad_weight, grad_bias = grad_layers[k]
+            h = self.post[k - 1] if k else self.x
+            grad_weight.copy_(torch.bmm(delta, h.transpose(1, 2), out=self.weight_grads[k]))
+            torch.sum(delta, dim=2, keepdim=True, out=grad_bias)
+            if k:
+                torch.bmm(layers[k][0].transpose(1, 2), delta, out=spare)
+                delta, spare = spare, delta
+        return loss
+
+
 def _resolve_device(device: str | torch.device) -> torch.device:
     if isinstance(device, str) and device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -572,9 +699,11 @@ def train(
     ``(y[t, i], f_values[t, i])`` by minimising its own MSE
     :math:`\mathcal{L}_t(\theta_t) = \frac{1}{m_t}\sum_{i} \bigl(
     \Phi_{\theta_t}(y_{t,i}) - f_{t,i}\bigr)^2` (sum over the samples
-    selected by ``mask[t]``, all :math:`m` of them without a mask). Gradients
-    come from autograd on :math:`\sum_t \mathcal{L}_t`, which gives each
-    trial exactly its own gradient. Every epoch, each active trial
+    selected by ``mask[t]``, all :math:`m` of them without a mask). The
+    gradient :math:`\nabla \mathcal{L}_t(\theta_t)` of every trial comes
+    from a hand-written backward pass through the batched network (the
+    operations autograd would run, into preallocated buffers; see
+    ``_Workspace``). Every epoch, each active trial
 
     1. evaluates :math:`\mathcal{L}_t(\theta_i)` and keeps :math:`\theta_i`
        if it is the best so far;
@@ -583,8 +712,10 @@ def train(
     3. otherwise takes one Adam (or SGD) step with learning rate
        :math:`\eta_i` (:func:`learning_rate`).
 
-    A stopped trial's parameters and optimiser state are frozen (masked
-    updates), so the numbers are those of training the trials one by one.
+    A stopped trial's results are final: it takes no part in the records
+    (masked updates) until the next check, every 100 epochs, drops it from
+    the batch. The trials do not interact, so the numbers are those of
+    training them one by one.
 
     Parameters
     ----------
@@ -634,7 +765,6 @@ def train(
     dtype = config.dtype
     n_epochs, tol = config.resolved_epochs, config.resolved_tol
     stride = config.history_stride
-    activation = _ACTIVATIONS[architecture.activation]
     adam = config.optimizer == "adam"
     beta1, beta2 = ADAM_BETAS
 
@@ -689,34 +819,21 @@ def train(
         stop_epoch, reason, history = stop_epoch[keep], reason[keep], history[keep]
 
     def bind():
-        """Leaf parameter views into ``theta`` (updated in place) and work buffers."""
-        layers = _layer_views(theta, sizes)
-        leaves = [p.requires_grad_(True) for layer in layers for p in layer]
-        # the gradient (then Adam's denominator, then the new theta), and Adam's new moments
-        n_buffers = 3 if adam else 1
-        return layers, leaves, torch.empty((n_buffers,) + theta.shape, dtype=dtype, device=dev)
-
-    def per_trial_loss(layers):
-        residual = _forward(layers, activation, x) - target
-        if weight_mask is None:
-            return residual.square().mean(dim=1)
-        return (residual.square() * weight_mask).sum(dim=1) / count
+        """Layer views into ``theta`` (updated in place) and into the gradient; work buffers."""
+        grad = torch.empty_like(theta)  # the gradient, then Adam's denominator
+        workspace = _Workspace(sizes, architecture.activation, x, target, weight_mask, count)
+        return _layer_views(theta, sizes), grad, _layer_views(grad, sizes), workspace
 
     bar = tqdm(total=n_epochs, desc=architecture.label, disable=not progress, leave=False)
-    layers, leaves, buffers = bind()
+    layers, grad, grad_layers, workspace = bind()
     epoch = 0
     for epoch in range(n_epochs + 1):
         final = epoch == n_epochs
-        if final:
-            with torch.no_grad():
-                loss = per_trial_loss(layers)
-        else:
-            loss = per_trial_loss(layers)
-            # d(sum_t L_t)/d(theta_t) = grad L_t: the trials are independent.
-            grads = torch.autograd.grad(loss.sum(), leaves)
-            torch.cat([g.reshape(g.shape[0], -1) for g in grads], dim=1, out=buffers[0])
         with torch.no_grad():
-            loss = loss.detach()
+            if final:
+                loss = workspace.loss(layers)
+            else:
+                loss = workspace.loss_and_gradient(layers, grad_layers)  # into grad
             improved = (loss < best_loss) & active
             torch.where(improved, loss, best_loss, out=best_loss)
             torch.where(improved[:, None], theta, best_theta, out=best_theta)
@@ -731,24 +848,21 @@ def train(
             reason.masked_fill_(reached, 1)
             reason.masked_fill_(diverged, 2)
             active &= ~stopped
-            keep = active[:, None]
+            # Every trial takes the step, stopped ones too: the records above
+            # are masked with `active`, the trials do not interact, and the
+            # next sync drops stopped trials from the batch.
             lr = learning_rate(epoch, lr0=config.lr0, tol=tol, epochs=n_epochs)
             if adam:
-                # torch.optim.Adam's update, step t = epoch + 1 for every active trial.
+                # torch.optim.Adam's update (its operations), step t = epoch + 1.
                 step = epoch + 1
                 step_size = lr / (1 - beta1**step)
                 bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-                grad, m_new, v_new = buffers
-                torch.lerp(first_moment, grad, 1 - beta1, out=m_new)
-                torch.mul(second_moment, beta2, out=v_new).addcmul_(grad, grad, value=1 - beta2)
-                denom = torch.sqrt(v_new, out=grad).div_(bias_correction2_sqrt).add_(ADAM_EPS)
-                theta_new = torch.addcdiv(theta, m_new, denom, value=-step_size, out=denom)
-                torch.where(keep, m_new, first_moment, out=first_moment)
-                torch.where(keep, v_new, second_moment, out=second_moment)
+                first_moment.lerp_(grad, 1 - beta1)
+                second_moment.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = torch.sqrt(second_moment, out=grad).div_(bias_correction2_sqrt).add_(ADAM_EPS)
+                theta.addcdiv_(first_moment, denom, value=-step_size)
             else:
-                theta_new = torch.add(theta, buffers[0], alpha=-lr, out=buffers[0])
-            # frozen (stopped) trials keep their parameters and optimiser state
-            torch.where(keep, theta_new, theta, out=theta)
+                theta.add_(grad, alpha=-lr)
         if (epoch + 1) % _SYNC_EVERY == 0:
             n_active = int(active.sum())
             bar.update(epoch + 1 - bar.n)
@@ -759,7 +873,7 @@ def train(
                 break
             if n_active < active.shape[0]:
                 flush(active.clone())
-                layers, leaves, buffers = bind()
+                layers, grad, grad_layers, workspace = bind()
     flush(None)
     bar.update(n_epochs - bar.n)
     bar.close()
