@@ -51,13 +51,24 @@ def test_measurement_matrix_gram_tends_to_identity():
     np.testing.assert_allclose(A.T @ A, np.eye(len(Lambda)), atol=0.05)
 
 
+def _without_homotopy(monkeypatch):
+    """Make the homotopy stage give up at once, so that PDHG solves every trial."""
+    monkeypatch.setattr(
+        cs, "_homotopy", lambda *args: cs._HomotopyResult(z=None, gap=math.inf, steps=0)
+    )
+
+
 # -------------------------------------------- primal-dual agrees with cvxpy
+@pytest.mark.parametrize("stage", ["both", "pdhg"])
 @pytest.mark.parametrize(
     ("m", "lam"),
     [(40, 1e-3), (120, 1e-3), (40, 0.05), (120, 0.3)],
     ids=["underdetermined", "overdetermined", "under-large-lam", "over-large-lam"],
 )
-def test_primal_dual_reaches_cvxpy_optimum(m, lam):
+def test_primal_dual_reaches_cvxpy_optimum(m, lam, stage, monkeypatch):
+    # stage "both": homotopy, then PDHG for what it leaves; "pdhg": PDHG alone
+    if stage == "pdhg":
+        _without_homotopy(monkeypatch)
     rng = np.random.default_rng(m + int(1e3 * lam))
     Lambda = polynomials.total_degree(3, 6)  # N = 84
     u = polynomials.weights(Lambda)
@@ -65,11 +76,96 @@ def test_primal_dual_reaches_cvxpy_optimum(m, lam):
     fast = cs.solve(A, b, u, lam)  # the three trials together
     ref = cs.solve(A, b, u, lam, method="cvxpy")
     assert fast.converged.all() and ref.converged.all()
+    assert set(fast.path) <= ({"pdhg"} if stage == "pdhg" else {"homotopy", "pdhg"})
+    assert np.all(ref.path == "clarabel")
     rel = (fast.objective - ref.objective) / ref.objective
     assert np.all(np.abs(rel) <= 1e-6), rel
     # the certified gaps bound the true sub-optimality
     assert np.all(rel <= fast.gap + 1e-12)
     np.testing.assert_allclose(fast.objective, _objective(A, b, u, lam, fast.z), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("lam", "forms"), [(1e-3, [True]), (0.05, [True, False])],
+                         ids=["interpolating", "not-interpolating"])
+def test_interpolation_form_and_handoff(lam, forms, monkeypatch):
+    """m <= N: PDHG first runs in the interpolation (basis pursuit) form. With
+    a small lam the minimiser interpolates and that form certifies it; with a
+    large one the basis pursuit optimum is not the minimiser, and the trials
+    are handed to the general form. Either way the result is Clarabel's."""
+    _without_homotopy(monkeypatch)
+    calls, forms_used = [], []
+    pd_batch, interpolation_form = cs._pd_batch, cs._interpolation_form
+
+    def spy_batch(*args):
+        calls.append(args[-1])
+        return pd_batch(*args)
+
+    def spy_form(A, b):
+        pre = interpolation_form(A, b)
+        forms_used.append(pre is not None)
+        return pre
+
+    monkeypatch.setattr(cs, "_pd_batch", spy_batch)
+    monkeypatch.setattr(cs, "_interpolation_form", spy_form)
+    rng = np.random.default_rng(40)
+    Lambda = polynomials.total_degree(3, 6)  # N = 84
+    u = polynomials.weights(Lambda)
+    A, b = _legendre_problem(rng, 3, Lambda, 40, 2, lambda y: np.exp(y.sum(1) / 3))
+    fast = cs.solve(A, b, u, lam)
+    ref = cs.solve(A, b, u, lam, method="cvxpy")
+    assert calls == forms and forms_used == [True]
+    assert fast.converged.all()
+    np.testing.assert_allclose(fast.objective, ref.objective, rtol=1e-6)
+    residual = np.linalg.norm(np.einsum("tmn,tn->tm", A, fast.z) - b, axis=1)
+    if lam == 1e-3:  # interpolates: zero residual up to rounding
+        assert np.all(residual <= 1e-10 * np.linalg.norm(b, axis=1))
+    else:
+        assert np.all(residual >= 1e-6 * np.linalg.norm(b, axis=1))
+
+
+def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
+    """The homotopy follows a path whose full cost fits its budget to the end,
+    and stops after its small sparse allowance when the whole path (a dense
+    solution, support of size m) would cost more than the budget."""
+    rng = np.random.default_rng(41)
+    Lambda = polynomials.total_degree(3, 6)  # N = 84
+    A, b = _legendre_problem(rng, 3, Lambda, 40, 1, lambda y: np.exp(y.sum(1) / 3))
+    A, b = A[0], b[0] / np.linalg.norm(b[0])
+    thr = 1e-4 * polynomials.weights(Lambda)
+    full = cs._homotopy(A, b, thr, 1e-7, 10_000)
+    assert full.z is not None and full.steps > 40  # dense: about m breakpoints
+    full_path = 4.0 * 40 * 84 * 40 + 12.0 * 40 * 40**2  # the rule's estimate, 1.3e6 flops
+    monkeypatch.setattr(cs, "_HOMOTOPY_SPARSE_WORK", 1e5)
+    monkeypatch.setattr(cs, "_ILL_WORK", 1.0)
+    monkeypatch.setattr(cs, "_HOMOTOPY_WORK", 2 * full_path)
+    assert cs._homotopy(A, b, thr, 1e-7, 10_000).steps == full.steps
+    monkeypatch.setattr(cs, "_HOMOTOPY_WORK", full_path / 2)
+    early = cs._homotopy(A, b, thr, 1e-7, 10_000)
+    assert early.z is None
+    # it stops once 1e5 flops (about 2 m N per breakpoint) are spent
+    assert early.steps <= 1e5 / (2 * 40 * 84) + 2
+
+
+def test_primal_weight_stays_bounded_on_a_degenerate_problem(monkeypatch):
+    """A sparse interpolant in d = 2 (N = 399 > m = 200), PDHG alone: the
+    primal iterate stalls while the free dual moves, which drove the primal
+    weight to 1e60 within 3,000 iterations (and to overflow, NaN
+    coefficients, later). It must stay within its bounds and z finite."""
+    _without_homotopy(monkeypatch)
+    weights_seen = []
+    check = cs._check_and_polish
+
+    def spy(st, KTq, it, tol):
+        weights_seen.append(float(st.omega.max()))
+        return check(st, KTq, it, tol)
+
+    monkeypatch.setattr(cs, "_check_and_polish", spy)
+    f = functions.get("exp_cos")
+    Lambda = polynomials.hyperbolic_cross(2, polynomials.largest_order("hyperbolic_cross", 2, 400))
+    y = sampling.uniform(2, 200, 1, np.random.default_rng(0))
+    sol = cs.fit(y, f(y[0])[None], Lambda, max_iter=3000)
+    assert max(weights_seen) <= cs._OMEGA_MAX
+    assert np.all(np.isfinite(sol.z)) and np.isfinite(sol.objective).all()
 
 
 def test_single_trial_shapes_and_batch_equivalence():
@@ -101,9 +197,11 @@ def test_iteration_cap_reports_not_converged():
     Lambda = polynomials.hyperbolic_cross(3, 10)
     u = polynomials.weights(Lambda)
     A, b = _legendre_problem(rng, 3, Lambda, 30, 2, lambda y: np.exp(y.sum(1)))
+    # max_iter caps both stages: 5 homotopy breakpoints, then 5 PDHG iterations
     sol = cs.solve(A, b, u, 1e-4, max_iter=5)
     assert not sol.converged.any()
     assert np.all(sol.iterations == 5)
+    assert np.all(sol.path == "pdhg")
     assert np.all(sol.gap > 1e-7)
 
 
@@ -164,6 +262,97 @@ def test_exact_recovery_of_sparse_legendre_expansion():
         np.testing.assert_allclose(sol.z, np.broadcast_to(c, sol.z.shape), atol=1e-9)
         np.testing.assert_allclose(np.einsum("tmn,tn->tm", A, sol.z) * math.sqrt(m),
                                    f_values.reshape(3, m), atol=1e-9)
+
+
+# ------------------------------------ low dimension: interpolation regime
+@pytest.mark.parametrize(("d", "m", "n_max"), [(1, 100, 400), (2, 150, 500)])
+def test_low_dimension_interpolation_regime(d, m, n_max):
+    """exp_cos in d = 1 (N = 400) and d = 2 (N = 494) with m << N: its Legendre
+    coefficients decay so fast that the minimiser interpolates the samples to
+    rounding level with a few dozen nonzeros. PDHG alone stalls here (certified
+    gaps of order 1 after thousands of iterations: the minimiser is a highly
+    degenerate vertex, on which its simplex polish stalls); the homotopy stage
+    certifies it after about |supp z| breakpoints."""
+    f = functions.get("exp_cos")
+    order = polynomials.largest_order("hyperbolic_cross", d, n_max)
+    Lambda = polynomials.hyperbolic_cross(d, order)
+    u = polynomials.weights(Lambda)
+    y = sampling.uniform(d, m, 3, np.random.default_rng(2021))
+    A = cs.measurement_matrix(y, Lambda)
+    b = f(y.reshape(-1, d)).reshape(3, m) / math.sqrt(m)
+    fast = cs.solve(A, b, u, cs.DEFAULT_LAMBDA)
+    ref = cs.solve(A, b, u, cs.DEFAULT_LAMBDA, method="cvxpy")
+    assert fast.converged.all() and ref.converged.all()
+    assert np.all(fast.path == "homotopy")
+    assert np.all(fast.iterations < 5000), fast.iterations
+    rel = (fast.objective - ref.objective) / ref.objective
+    assert np.all(np.abs(rel) <= 1e-6), rel
+    assert np.all(rel <= fast.gap + 1e-12)  # the certified gap bounds the sub-optimality
+    # the regime: both solutions interpolate, to far below the objective
+    # lam ||z||_{1,u} (about 1e-4 ||b||)
+    for sol in (fast, ref):
+        resid = np.linalg.norm(np.einsum("tmn,tn->tm", A, sol.z) - b, axis=1)
+        assert np.all(resid <= 1e-9 * np.linalg.norm(b, axis=1)), resid
+
+
+def test_gap_floor_certifies_objective_at_rounding_level(monkeypatch):
+    """lam = 1e-13: the optimal value is about 1e-13 ||b||, so a relative gap of
+    1e-7 would be an absolute 1e-20 ||b||, below what ||Az - b|| resolves in
+    float64. The absolute floor 64 eps ||b|| certifies such solutions; without
+    it none converges."""
+    f = functions.get("exp_cos")
+    Lambda = polynomials.hyperbolic_cross(1, 59)
+    u = polynomials.weights(Lambda)
+    y = sampling.uniform(1, 30, 2, np.random.default_rng(4))
+    A = cs.measurement_matrix(y, Lambda)
+    b = f(y.reshape(-1, 1)).reshape(2, 30) / math.sqrt(30)
+    sol = cs.solve(A, b, u, 1e-13, max_iter=300)
+    assert sol.converged.all()
+    assert np.all(sol.objective < 1e-12 * np.linalg.norm(b, axis=1))
+    absolute = sol.gap * sol.objective / np.linalg.norm(b, axis=1)
+    assert np.all(absolute <= 64 * np.finfo(float).eps), absolute
+    assert np.all(sol.gap > 1e-7)  # the relative test alone would not have stopped
+    monkeypatch.setattr(cs, "_GAP_FLOOR", 0.0)
+    assert not cs.solve(A, b, u, 1e-13, max_iter=300).converged.any()
+
+
+def test_simplex_resumes_from_its_last_basis(monkeypatch):
+    """The simplex polish stopped every 3 pivots and resumed from the vertex
+    it returns (better than its fresh start) reaches the same certified
+    vertex as one uninterrupted run, with an objective that never increases
+    between attempts."""
+    rng = np.random.default_rng(15)
+    Lambda = polynomials.hyperbolic_cross(2, 14)  # N = 49
+    A = torch.as_tensor(cs.measurement_matrix(rng.uniform(-1, 1, (20, 2)), Lambda))
+    g = torch.as_tensor(rng.standard_normal(20))
+    g /= g.norm()
+    thr = 1e-4 * torch.as_tensor(polynomials.weights(Lambda))
+
+    def certified(z, p):
+        gap, primal, _ = cs._certified_pair(A, g, 0.0, 0.0, thr, z, p)
+        return gap, bool(cs._accepted(gap, primal, 1e-7))
+
+    start = torch.zeros(len(Lambda), dtype=torch.float64)
+    dual0 = torch.zeros(20, dtype=torch.float64)
+    (z_once, _), _, _ = cs._simplex(A, g, thr, start, dual0, certified, 1e-7)
+    monkeypatch.setattr(cs, "_SIMPLEX_PIVOTS", 3)
+    saved, objectives = None, []
+    for _ in range(200):
+        result, saved, _ = cs._simplex(A, g, thr, start, dual0, certified, 1e-7, saved)
+        if result is not None:
+            break
+        basis, objective = saved
+        z_basis = torch.linalg.solve(A[:, basis], g)
+        np.testing.assert_allclose(objective, float((thr[basis] * z_basis.abs()).sum()),
+                                   rtol=1e-10)
+        objectives.append(objective)
+    assert result is not None and len(objectives) >= 3
+    z, gap = result
+    assert gap <= 1e-7
+    assert np.all(np.diff(objectives) <= 1e-12 * objectives[0])
+    objective = float((thr * z.abs()).sum())
+    np.testing.assert_allclose(objective, float((thr * z_once.abs()).sum()), rtol=1e-10)
+    assert objective <= objectives[-1] * (1 + 1e-12)
 
 
 # -------------------------------------------------------- the paper's case

@@ -46,11 +46,13 @@ Solvers
     breakpoints, so this stage wins when the solution is sparse compared
     with m: smooth functions in low dimension (``exp_cos`` in d = 1: six
     breakpoints), and ill-conditioned low-dimensional problems. It gives up
-    when its gap stagnates (a dense solution). Then the
+    early when the solution is dense and the whole path expensive. Then the
     restarted Halpern PDHG (the primal--dual hybrid gradient method of
     Chambolle and Pock with reflected Halpern anchoring and adaptive
     restarts, after Lu & Yang's r2HPDHG, and PDLP's primal-weight update),
-    run on a *row-orthonormalised* form of the problem, the trials of a batch
+    run on a *row-orthonormalised* form of the problem (for m ≤ N first the
+    weighted basis pursuit, which the minimiser solves when it interpolates
+    the data), the trials of a batch
     iterated together with batched matrix products (torch, float64). Once
     the support of the iterate settles it is *polished* to an exact vertex:
     by the simplex method on the weighted basis pursuit
@@ -130,12 +132,14 @@ _PD_TOL = 1e-7  # certified relative duality gap
 # rule"): about 64 rounding units, below which P(z) itself is not resolved.
 _GAP_FLOOR = 64 * np.finfo(np.float64).eps
 _TINY = np.finfo(np.float64).tiny
-_PD_MAX_ITER = 50_000
+_PD_MAX_ITER = 10_000  # every converged trial of the ci grid needs <= 3,000 (see `solve`)
 _CVXPY_TOL = 1e-10  # Clarabel tol_gap_abs = tol_gap_rel = tol_feas (on ||b|| = 1)
 _CVXPY_MAX_ITER = 200
 
 # Homotopy internals (documented in `solve` and `_homotopy`).
-_HOMOTOPY_WORK = 3e8  # flops after which the homotopy may give up when ...
+_HOMOTOPY_SPARSE_WORK = 1e8  # flops always spent (enough for a sparse solution) ...
+_HOMOTOPY_SPARSE_GAP = 1e-2  # ... beyond them only if the gap is below this (a sparse
+_HOMOTOPY_WORK = 5e8  # solution) or the dense path costs <= this; and give up when ...
 _HOMOTOPY_PATIENCE = 50  # ... its best gap has not fallen ...
 _HOMOTOPY_PROGRESS = 10.0  # ... this many times over the last _HOMOTOPY_PATIENCE steps
 _ILL_PIVOT = 0.1  # support ill-conditioned once a squared Cholesky pivot / ||M_j||^2 < this:
@@ -147,6 +151,10 @@ _CHOLESKY_PIVOT = 1e-14  # a new column with ||M_j - proj||^2 below this * ||M_j
 _CHECK_EVERY = 32  # iterations between gap checks / polish attempts
 _ETA = 0.99  # step size factor: tau * sigma * ||K||^2 = eta^2 < 1 (||K|| = 1)
 _OMEGA0 = 1.0  # initial primal weight (b is scaled to unit norm)
+# bounds of the primal weight: on degenerate problems (a sparse interpolant in
+# low dimension) the primal iterate stalls while the free dual of the
+# interpolation form keeps moving, and the unbounded weight overflowed
+_OMEGA_MAX = 1e10
 _THETA = 0.5  # smoothing of the primal-weight update at restarts
 _BETA_SUFFICIENT, _BETA_NECESSARY, _BETA_ARTIFICIAL = 0.2, 0.8, 0.1
 _POLISH_BACKOFF = 64  # iterations before retrying a failed polish ...
@@ -157,6 +165,7 @@ _BETA_INTERPOLATION = 1e-14  # beta (with ||b|| = 1) below which Az = b is solva
 _SIMPLEX_PIVOTS = 800  # pivots per simplex attempt
 _SIMPLEX_REFACTOR = 200  # pivots between refactorisations of the basis inverse
 _RCOND = 1e-12  # Gram eigenvalues below _RCOND * max are treated as zero
+_CHOLESKY_RCOND = 1e-8  # interpolation form only if every squared pivot of A A^T exceeds this * max
 _CPU_BATCH_BYTES = 12 * 2**20  # matrices per CPU batch: about an L3 cache
 _EVAL_CHUNK = 2048  # points per block in `evaluate`
 
@@ -325,8 +334,11 @@ def solve(
         :math:`\\|b\\|_2 = 1` (default 1e-10).
     max_iter : int, optional
         ``primal_dual``: cap per trial on the homotopy's breakpoints and,
-        separately, on the PDHG iterations (default 50,000; the polish does
-        not count). ``cvxpy``: interior-point iterations (default 200).
+        separately, on the PDHG iterations (default 10,000; the polish does
+        not count). In a sweep over the CS problems of the book's ci grid no
+        trial that converged needed more than about 3,000 PDHG iterations;
+        the cap keeps the rare one that does not from burning CPU minutes.
+        ``cvxpy``: interior-point iterations (default 200).
     batch_size : int, optional
         ``primal_dual`` only: trials iterated together. Default: all trials
         on a GPU; on the CPU as many as keep the batch's matrices within
@@ -349,30 +361,58 @@ def solve(
     Notes
     -----
     *Stage 1: homotopy* (:func:`_homotopy`, numpy, one trial at a time).
-    With b scaled to unit norm, write :math:`\\|Az-b\\|^2 = \\|Mz-g\\|^2 +
-    \\beta^2` exactly (M = A, g = b, β = 0 if m ≤ N; else a thin QR of A).
-    On the LASSO path the support S and signs s are piecewise constant in t,
-    :math:`z_S(t) = a - t v` with :math:`a = G^{-1}M_S^\\top g`,
-    :math:`v = G^{-1}(\\lambda u_S s)`, :math:`G = M_S^\\top M_S` (updated
-    Cholesky factor), and the residual is :math:`r(t) = r_0 - t e`,
-    :math:`r_0 = M_S a - g`, :math:`e = M_S v`. On each segment two
-    certificates are tried: (i) the square-root LASSO minimiser itself, at
-    the root of :math:`t^2(1-\\|e\\|^2) = \\|r_0\\|^2 + \\beta^2` if it lies in
-    the segment (dual :math:`p = r(t)/t`, an exact pair); (ii) in the
-    interpolation regime, z = a with :math:`p = r_0/\\tau - e` for τ inside
-    the segment, whose gap is :math:`\\|r_0\\|(1-\\|r_0\\|/\\tau)` — it
+    With b scaled to unit norm, on the LASSO path the support S and signs s
+    are piecewise constant in t, :math:`z_S(t) = a - t v` with
+    :math:`a = G^{-1}A_S^\\top b`, :math:`v = G^{-1}(\\lambda u_S s)`,
+    :math:`G = A_S^\\top A_S` (updated Cholesky factor), and the residual is
+    :math:`r(t) = r_0 - t e`, :math:`r_0 = A_S a - b`, :math:`e = A_S v`. On
+    each segment two certificates are tried: (i) the square-root LASSO
+    minimiser itself, at the root of :math:`t^2(1-\\|e\\|^2) = \\|r_0\\|^2` if
+    it lies in the segment (dual :math:`p = r(t)/t`, an exact pair); (ii) in
+    the interpolation regime, z = a with :math:`p = r_0/\\tau - e` for τ
+    inside the segment, whose gap is :math:`\\|r_0\\|(1-\\|r_0\\|/\\tau)` — it
     certifies once the least-squares fit on S leaves a residual below
     ``tol`` times the objective, which for ``exp_cos`` in d = 1 happens at
     |S| = 6. (The LASSO's own dual r(t)/t cannot certify there: a residual at
-    rounding level divided by a small t amplifies its rounding errors; this
-    is also why the PDHG stage alone fails in that regime.) The stage gives
-    up when its best gap has not fallen tenfold over 50 breakpoints after
-    about 3e8 flops (3e9 once the support is ill-conditioned), or when a new
+    rounding level divided by a small t amplifies its rounding errors. The
+    PDHG stage alone fails in that regime too, with gaps of order 1 after
+    50,000 iterations: the minimiser is a highly degenerate vertex, a few
+    nonzeros against m equations, on which its simplex polish stalls.)
+    Budget: 1e8 flops always (enough for a solution that is sparse
+    compared with m: ``exp_cos`` in d = 1 needs 6 breakpoints, in d = 2 at
+    m = 1200 about 22, 1e8 flops); beyond them the homotopy goes on only if
+    its certified gap is already below 1e-2 (a sparse solution, nearly
+    found) or following the whole path, :math:`2\\min(m,N)` breakpoints,
+    would cost at most 5e8 flops (5e9 once the support is ill-conditioned,
+    as for discontinuous data in d = 1), because a dense solution
+    (``exp_cos`` in d = 8 at m = 750 needs about 1,400 breakpoints, 9 s) is
+    found far sooner by stage 2. It also gives up when its best gap has not
+    fallen tenfold over 50 breakpoints after that budget, or when a new
     column is numerically dependent on S; the trial then goes to stage 2.
 
     *Stage 2: PDHG* (the trials the homotopy did not certify, in batches).
+    Its certificates live on the row-orthonormalised problem below; each
+    final one is re-checked against A and b themselves (true objective of the
+    returned z against the certificate's dual bound, which omits the
+    :math:`\\beta` term when m ≤ N because there β > 0 only comes from
+    dropped rows, along which A is small but not zero).
 
-    *Row orthonormalisation.* Write the thin SVD :math:`A = U\\Sigma V^\\top`
+    *Interpolation form* (m ≤ N, tried first). With small λ the minimiser
+    interpolates the data, :math:`Az = b`, and is the weighted basis pursuit
+    solution (see :data:`DEFAULT_LAMBDA`). With the Cholesky factorisation
+    :math:`AA^\\top = LL^\\top`, :math:`K = L^{-1}A` has orthonormal rows and
+    PDHG runs on :math:`\\min_z \\max_q \\langle Kz - c, q\\rangle +
+    \\lambda\\|z\\|_{1,u}`, :math:`c = L^{-1}b`, with a free dual variable
+    (:math:`p = L^{-\\top}q` in the certificates below). A Cholesky
+    factorisation and a triangular solve cost about half the
+    eigendecomposition of the general form. The polish (simplex on A, b)
+    finishes it; if it finds the basis pursuit optimal but its dual has
+    ‖p‖ > 1 (λ too large to interpolate), the trial is solved again in the
+    general form. The general form is used from the start when m > N or
+    :math:`AA^\\top` is numerically singular (a squared Cholesky pivot below
+    1e-8 of its largest diagonal entry, e.g. repeated points).
+
+    *Row orthonormalisation (general form).* Write the thin SVD :math:`A = U\\Sigma V^\\top`
     (from an eigendecomposition of :math:`AA^\\top` if m ≤ N, of
     :math:`A^\\top A` otherwise; eigenvalues below ``1e-12 * max``, i.e.
     singular values below ``1e-6 * max``, the accuracy limit of a Gram
@@ -408,7 +448,8 @@ def solve(
     so far (0.1 rather than PDLP's 0.36: a third fewer iterations on
     ``exp_cos`` in d = 8, m = 750); at a restart the primal weight :math:`\\omega` moves halfway
     (in log) to :math:`\\|\\Delta q\\|/\\|\\Delta z\\|` since the last
-    restart (PDLP). :math:`b` is scaled to unit norm first; :math:`\\omega_0 = 1`.
+    restart (PDLP), kept within :math:`[10^{-10}, 10^{10}]`. :math:`b` is
+    scaled to unit norm first; :math:`\\omega_0 = 1`.
 
     *Polish.* Every 32 iterations the certified gap is evaluated at the
     current iterate (dual scaled into feasibility). Once the support of
@@ -424,9 +465,10 @@ def solve(
     :math:`\\|r\\|^2 = (\\|r_{LS}\\|^2 + \\beta^2)/(1-\\kappa)`,
     :math:`\\kappa = \\lambda^2 (u_S s)^\\top G^{-1}(u_S s)`. A polished
     point is accepted only by the stopping rule below; a failed attempt
-    is retried after 64, 128, … iterations. A simplex attempt that runs out
-    of its 800 pivots is continued 64 iterations later from its last basis
-    (the objective never increases along its pivots), instead of restarting.
+    is retried after 64, 128, … iterations, from the then current iterate
+    or, if that gives a worse starting vertex, from the vertex where the
+    last simplex attempt ran out of its 800 pivots (the objective never
+    increases along the pivots, so that work is kept).
 
     *Stopping rule.* A trial stops (``converged = True``) when a primal--dual
     pair certifies it: relative gap :math:`(\\mathcal{P}-\\mathcal{D})/
@@ -595,28 +637,25 @@ class _HomotopyResult:
 def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_steps: int):
     """Square-root LASSO by the LASSO homotopy, with a certificate (one trial).
 
-    Let :math:`\\|Az-b\\|^2 = \\|Mz-g\\|^2 + \\beta^2` (M = A, g = b, β = 0 if
-    m ≤ N; else A = QR, M = R, g = Qᵀb, β = ‖b − QQᵀb‖). Follow the
-    solution path of the LASSO
-    :math:`\\min_z \\tfrac12\\|Mz-g\\|^2 + t\\sum_\\nu \\mathrm{thr}_\\nu|z_\\nu|`
-    from :math:`t = \\max_\\nu |M_\\nu^\\top g|/\\mathrm{thr}_\\nu` (where z = 0)
+    With b scaled to unit norm, follow the solution path of the LASSO
+    :math:`\\min_z \\tfrac12\\|Az-b\\|^2 + t\\sum_\\nu \\mathrm{thr}_\\nu|z_\\nu|`
+    from :math:`t = \\max_\\nu |A_\\nu^\\top b|/\\mathrm{thr}_\\nu` (where z = 0)
     downwards. Between breakpoints the support S and signs s are fixed and
 
     .. math::
-        z_S(t) = a - t v,\\quad a = G^{-1}M_S^\\top g,\\quad
-        v = G^{-1}(\\mathrm{thr}_S s),\\quad G = M_S^\\top M_S,
+        z_S(t) = a - t v,\\quad a = G^{-1}A_S^\\top b,\\quad
+        v = G^{-1}(\\mathrm{thr}_S s),\\quad G = A_S^\\top A_S,
 
-    with residual :math:`r(t) = r_0 - t e`, :math:`r_0 = M_S a - g \\perp
-    \\mathrm{range}(M_S)`, :math:`e = M_S v`; a coefficient enters when
-    :math:`|M_\\nu^\\top r(t)| = t\\,\\mathrm{thr}_\\nu` and leaves when it
+    with residual :math:`r(t) = r_0 - t e`, :math:`r_0 = A_S a - b \\perp
+    \\mathrm{range}(A_S)`, :math:`e = A_S v`; a coefficient enters when
+    :math:`|A_\\nu^\\top r(t)| = t\\,\\mathrm{thr}_\\nu` and leaves when it
     reaches zero. The KKT conditions make :math:`p(t) = r(t)/t` dual feasible
-    (:math:`|M^\\top p| \\le \\mathrm{thr}`) with
-    :math:`M_S^\\top p = -\\mathrm{thr}_S s`. Two ways to finish:
+    (:math:`|A^\\top p| \\le \\mathrm{thr}`) with
+    :math:`A_S^\\top p = -\\mathrm{thr}_S s`. Two ways to finish:
 
     * the square-root LASSO minimiser is the LASSO minimiser at the t with
-      :math:`t = (\\|r(t)\\|^2 + \\beta^2)^{1/2}`, i.e.
-      :math:`t^2(1 - \\|e\\|^2) = \\|r_0\\|^2 + \\beta^2` on the current
-      segment; then z(t), p(t) is an exact primal--dual pair;
+      :math:`t = \\|r(t)\\|`, i.e. :math:`t^2(1 - \\|e\\|^2) = \\|r_0\\|^2`
+      on the current segment; then z(t), p(t) is an exact primal--dual pair;
     * in the interpolation regime that t does not exist (the residual
       vanishes with t). There, z = a (least squares on S) with
       :math:`p(\\tau) = r_0/\\tau - e` for τ in the segment has gap
@@ -629,39 +668,37 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
     (:func:`_certified_pair`'s rule: p scaled into feasibility). Numerics: G
     by an updated Cholesky factor (refactorised when a column leaves), a
     one-step refinement of a, and :math:`r_0` projected twice onto
-    :math:`\\mathrm{range}(M_S)^\\perp` so that :math:`M_S^\\top p` is exact to
-    rounding relative to p. Gives up (``z=None``) after ``max_steps`` steps,
-    when the best gap has not fallen 10-fold over the last 50 steps (a dense
-    solution: the PDHG stage is faster there), or when a new column is
-    numerically dependent on S. The stagnation test starts only after about
-    ``_HOMOTOPY_WORK`` = 3e8 flops, ten times more once the support is
-    ill-conditioned (a squared Cholesky pivot below 0.1 of its column's
-    squared norm, typical in d = 1): the PDHG stage's simplex polish struggles
-    on such problems, while the homotopy only ever factors the support.
+    :math:`\\mathrm{range}(A_S)^\\perp` so that :math:`A_S^\\top p` is exact to
+    rounding relative to p. Gives up (``z=None``) after ``max_steps`` steps;
+    after ``_HOMOTOPY_SPARSE_WORK`` = 1e8 flops when the best gap is above
+    ``_HOMOTOPY_SPARSE_GAP`` = 1e-2 and the whole path (to a support of
+    min(m, N) columns) would cost more than ``_HOMOTOPY_WORK`` = 5e8 flops,
+    ten times more once the support is ill-conditioned (a squared Cholesky
+    pivot below 0.1 of its column's squared norm, typical in d = 1: the PDHG
+    stage's simplex polish struggles on such problems, while the homotopy
+    only ever factors the support); when the best gap has not fallen
+    10-fold over the last 50 steps after that budget; or when a new column
+    is numerically dependent on S.
     """
-    m, N = A.shape
-    if m <= N:
-        M, g, beta = A, b, 0.0
-    else:
-        Q, R = np.linalg.qr(A)
-        g = Q.T @ b
-        M, beta = R, float(np.linalg.norm(b - Q @ g))
-    r = M.shape[0]
-    Mg = M.T @ g
-    rho0 = math.sqrt(g @ g + beta * beta)
-    ratio = np.abs(Mg) / thr
+    r, N = A.shape
+    Atb = A.T @ b
+    rho0 = math.sqrt(b @ b)
+    ratio = np.abs(Atb) / thr
     j = int(np.argmax(ratio))
     t = float(ratio[j])
-    if t <= rho0:  # z = 0 is optimal, certified by p = -g / rho0
+    if t <= rho0:  # z = 0 is optimal, certified by p = -b / rho0
         return _HomotopyResult(z=np.zeros(N), gap=0.0, steps=0)
     kmax = min(r, N)
+    # flops of the whole path if the support has to grow to kmax (a dense
+    # solution): about 2 kmax breakpoints of 2 r N + 12 r k flops each
+    full_path = 4.0 * r * N * kmax + 12.0 * r * kmax * kmax
     S = np.empty(kmax, dtype=np.int64)
     s = np.empty(kmax)
-    MS = np.empty((r, kmax))
+    AS = np.empty((r, kmax))
     G = np.empty((kmax, kmax))  # Gram matrix of the support
     L = np.zeros((kmax, kmax))  # its Cholesky factor
-    S[0], s[0], MS[:, 0] = j, np.sign(Mg[j]), M[:, j]
-    G[0, 0] = M[:, j] @ M[:, j]
+    S[0], s[0], AS[:, 0] = j, np.sign(Atb[j]), A[:, j]
+    G[0, 0] = A[:, j] @ A[:, j]
     L[0, 0] = math.sqrt(G[0, 0])
     k = 1
     in_S = np.zeros(N, dtype=bool)
@@ -672,20 +709,20 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
     work = 0.0  # flops spent, roughly
     min_pivot = 1.0  # smallest squared Cholesky pivot / ||M_j||^2 so far
     for step in range(1, max_steps + 1):
-        Sk, sk, Mk = S[:k], s[:k], MS[:, :k]
+        Sk, sk, Ak = S[:k], s[:k], AS[:, :k]
         factor = (L[:k, :k], True)
 
-        def orthogonal(x, Mk=Mk, factor=factor):  # x minus its projection on range(M_S)
-            return x - Mk @ cho_solve(factor, Mk.T @ x, check_finite=False)
+        def orthogonal(x, Ak=Ak, factor=factor):  # x minus its projection on range(A_S)
+            return x - Ak @ cho_solve(factor, Ak.T @ x, check_finite=False)
 
-        a = cho_solve(factor, Mg[Sk], check_finite=False)
-        a -= cho_solve(factor, Mk.T @ (Mk @ a - g), check_finite=False)  # refinement
-        r0 = Mk @ a - g
+        a = cho_solve(factor, Atb[Sk], check_finite=False)
+        a -= cho_solve(factor, Ak.T @ (Ak @ a - b), check_finite=False)  # refinement
+        r0 = Ak @ a - b
         rp = orthogonal(orthogonal(r0))
         v = cho_solve(factor, thr[Sk] * sk, check_finite=False)
-        e = Mk @ v
-        W = M.T @ np.stack([rp, e], axis=1)
-        alpha, gamma = W[:, 0], W[:, 1]  # M^T r(t) = alpha - t gamma
+        e = Ak @ v
+        W = A.T @ np.stack([rp, e], axis=1)
+        alpha, gamma = W[:, 0], W[:, 1]  # A^T r(t) = alpha - t gamma
         # next breakpoint: a coefficient enters ...
         with np.errstate(divide="ignore", invalid="ignore"):
             t1 = alpha / (gamma + thr)
@@ -705,10 +742,10 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
         k_out = int(np.argmax(t_zero))
         t_next = max(float(t_in[j_in]), float(t_zero[k_out]), 0.0)
         # candidate pairs (z_S, tau) with p = rp / tau - e
-        ee, rr, re, grp, ge = e @ e, rp @ rp, rp @ e, g @ rp, g @ e
+        ee, rr, re, grp, ge = e @ e, rp @ rp, rp @ e, b @ rp, b @ e
         candidates = []
         if ee < 1.0:
-            t_sr = math.sqrt((rr + beta * beta) / (1.0 - ee))
+            t_sr = math.sqrt(rr / (1.0 - ee))
             if t_sr >= t_next:  # the square-root LASSO solution is on this segment
                 t_sr = min(t_sr, t)
                 candidates.append((a - t_sr * v, t_sr))
@@ -717,27 +754,28 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
         candidates += [(a, tau) for tau in taus]
         found = None
         for zS, tau in candidates:
-            primal = thr[Sk] @ np.abs(zS) + math.sqrt(np.sum((Mk @ zS - g) ** 2) + beta * beta)
+            primal = thr[Sk] @ np.abs(zS) + math.sqrt(np.sum((Ak @ zS - b) ** 2))
             p_norm = math.sqrt(max(rr / tau**2 - 2.0 * re / tau + ee, 0.0))
             excess = float(np.max(np.abs(alpha / tau - gamma) / thr))
             scale = min(1.0, 1.0 / max(p_norm, _TINY), 1.0 / max(excess, _TINY))
-            dual = -scale * (grp / tau - ge) + beta * math.sqrt(max(1.0 - (scale * p_norm) ** 2, 0.0))
+            dual = -scale * (grp / tau - ge)
             gap_abs = primal - dual
-            if gap_abs / primal < best:
-                best = gap_abs / primal
+            best = min(best, gap_abs / primal)
             if gap_abs <= max(tol * primal, _GAP_FLOOR):
-                found = zS
+                found = zS, gap_abs / primal
                 break
         if found is not None:
             z = np.zeros(N)
-            z[Sk] = found
-            return _HomotopyResult(z=z, gap=best, steps=step)
+            z[Sk] = found[0]
+            return _HomotopyResult(z=z, gap=found[1], steps=step)
         history.append(best)
         work += 2.0 * r * N + 12.0 * r * k + 4.0 * k * k
+        budget = _HOMOTOPY_WORK * (_ILL_WORK if min_pivot < _ILL_PIVOT else 1.0)
         if (
             t_next <= 0.0
+            or (work > _HOMOTOPY_SPARSE_WORK and best > _HOMOTOPY_SPARSE_GAP and full_path > budget)
             or (
-                work > _HOMOTOPY_WORK * (_ILL_WORK if min_pivot < _ILL_PIVOT else 1.0)
+                work > budget
                 and step > _HOMOTOPY_PATIENCE
                 and best > history[-1 - _HOMOTOPY_PATIENCE] / _HOMOTOPY_PROGRESS
             )
@@ -750,7 +788,7 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
             keep = np.flatnonzero(np.arange(k) != k_out)
             G[: k - 1, : k - 1] = G[np.ix_(keep, keep)]
             k -= 1
-            S[:k], s[:k], MS[:, :k] = Sk[keep], sk[keep], Mk[:, keep]
+            S[:k], s[:k], AS[:, :k] = Sk[keep], sk[keep], Ak[:, keep]
             work += k**3 / 3.0
             if k == 0:
                 break
@@ -761,14 +799,14 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
         else:  # add the entering column
             if k == kmax:
                 break
-            column = M[:, j_in]
-            cross = Mk.T @ column
+            column = A[:, j_in]
+            cross = Ak.T @ column
             ell = solve_triangular(L[:k, :k], cross, lower=True, check_finite=False)
             pivot = column @ column - ell @ ell
             if not pivot > _CHOLESKY_PIVOT * (column @ column):
                 break
             min_pivot = min(min_pivot, pivot / (column @ column))
-            S[k], s[k], MS[:, k] = j_in, -np.sign(alpha[j_in] - t * gamma[j_in]), column
+            S[k], s[k], AS[:, k] = j_in, -np.sign(alpha[j_in] - t * gamma[j_in]), column
             G[k, :k], G[:k, k], G[k, k] = cross, cross, column @ column
             L[k, :k], L[k, k] = ell, math.sqrt(pivot)
             in_S[j_in] = True
@@ -810,8 +848,19 @@ def _solve_primal_dual(A, b, weights, lam, tol, max_iter, batch_size, device, pr
         path[rest] = "pdhg"
         for lo in range(0, rest.size, batch_size):
             ids = rest[lo : lo + batch_size]
-            out = _pd_batch(A[ids], b[ids], weights, lam, tol, max_iter, device)
-            z[ids], iters[ids], conv[ids], gap[ids] = out
+            out = _pd_batch(A[ids], b[ids], weights, lam, tol, max_iter, device, True)
+            z[ids], iters[ids], _, _, dual, handoff = out
+            if handoff.any():  # not interpolating at this lam: the general form
+                again = ids[handoff]
+                out = _pd_batch(A[again], b[again], weights, lam, tol, max_iter, device, False)
+                z[again], iters[again], _, _, dual[handoff], _ = out
+            # the PDHG certificates live on the row-orthonormalised problem;
+            # re-check each against A and b themselves (the dual bound is
+            # valid for them, see `_Orthonormalised`)
+            primal = (thr @ np.abs(z[ids]).T + np.linalg.norm(
+                np.einsum("tmn,tn->tm", A[ids], z[ids]) - b[ids], axis=1)) / b_norm[ids]
+            gap[ids] = (primal - dual) / primal
+            conv[ids] = _accepted(gap[ids], primal, tol)
             bar.update(ids.size)
     return z, iters, conv, gap, path.astype(str)
 
@@ -824,6 +873,40 @@ class _Orthonormalised:
     sigma: torch.Tensor  # (B, r) singular values (1 for dropped rows)
     c: torch.Tensor  # (B, r)
     beta: torch.Tensor  # (B,)
+    # beta where the dual bound may use it: the least-squares residual if m > N;
+    # 0 if m <= N, where beta > 0 comes from dropped rows U_d whose U_d^T A is
+    # small but not 0, so that ||Az - b|| may fall below (||Mz - g||^2 + beta^2)^(1/2)
+    beta_dual: torch.Tensor  # (B,)
+    # interpolation form only (else None): A = L K with L the lower Cholesky
+    # factor of A A^T; the matrices A and right-hand sides b themselves
+    L: torch.Tensor | None = None  # (B, m, m)
+    A: torch.Tensor | None = None  # (B, m, N)
+    b: torch.Tensor | None = None  # (B, m)
+
+
+def _interpolation_form(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised | None:
+    """Row-orthonormalised form for the interpolation regime (m <= N), or None.
+
+    With :math:`AA^\\top = LL^\\top` (Cholesky), :math:`K = L^{-1}A` has
+    orthonormal rows and :math:`Az = b \\iff Kz = c = L^{-1}b`. Returns None
+    when some trial's :math:`AA^\\top` is not numerically positive definite
+    (a squared Cholesky pivot below ``_CHOLESKY_RCOND`` times the largest
+    diagonal entry, e.g. repeated sample points); the general form handles
+    those.
+    """
+    G = A @ A.transpose(1, 2)
+    L, info = torch.linalg.cholesky_ex(G)
+    if bool((info != 0).any()):
+        return None
+    pivots = torch.diagonal(L, dim1=1, dim2=2).square().min(1).values
+    if not bool((pivots > _CHOLESKY_RCOND * torch.diagonal(G, dim1=1, dim2=2).max(1).values).all()):
+        return None
+    K = torch.linalg.solve_triangular(L, A, upper=False)
+    c = torch.linalg.solve_triangular(L, b[:, :, None], upper=False)[:, :, 0]
+    zeros = torch.zeros(A.shape[0], dtype=A.dtype, device=A.device)
+    return _Orthonormalised(
+        K=K, sigma=torch.ones_like(c), c=c, beta=zeros, beta_dual=zeros, L=L, A=A, b=b
+    )
 
 
 def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
@@ -839,6 +922,7 @@ def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
         c = Utb / s
         # ||b||^2 - ||U_r^T b||^2 = squared norm of the dropped components
         beta = ((U.transpose(1, 2) @ b[:, :, None])[:, :, 0] * ~keep).norm(dim=1)
+        beta_dual = torch.zeros_like(beta)
     else:
         G = A.transpose(1, 2) @ A
         evals, V = torch.linalg.eigh(G)
@@ -860,7 +944,8 @@ def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
         beta = (b - (A @ z_ls[:, :, None])[:, :, 0]).norm(dim=1)
         K = V.transpose(1, 2) * keep[:, :, None]
         c = (z_ls[:, None, :] @ V)[:, 0] * keep
-    return _Orthonormalised(K=K.contiguous(), sigma=s, c=c, beta=beta)
+        beta_dual = beta
+    return _Orthonormalised(K=K.contiguous(), sigma=s, c=c, beta=beta, beta_dual=beta_dual)
 
 
 def _project_ellipsoid(y, yb, s2, mu):
@@ -900,69 +985,87 @@ def _project_ellipsoid(y, yb, s2, mu):
     )
 
 
-def _certified_gap(st: "_State", KTq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Certified relative gap and primal value of the current iterates (batched).
+def _certified_gap(st: "_State", KTq: torch.Tensor):
+    """Certified relative gap, primal and dual values of the iterates (batched).
 
     Primal: :math:`\\lambda\\|z\\|_{1,u} + (\\|\\Sigma(Kz - c)\\|^2 + \\beta^2)^{1/2}`.
     Dual: q scaled by the largest s <= 1 keeping |K^T q| <= lam u and
     ||Sigma^{-1} q|| <= 1; then q_beta = (1 - ||s Sigma^{-1} q||^2)^{1/2}, its
-    best value: D = -s <c, q> + beta q_beta <= optimum <= primal.
+    best value: D = -s <c, q> + beta_dual q_beta <= optimum <= primal
+    (``beta_dual``: see `_Orthonormalised`).
     """
-    res = torch.sqrt(((st.sigma * (st.Kz - st.c)) ** 2).sum(1) + st.beta**2)
+    if st.L is None:
+        res = torch.sqrt(((st.sigma * (st.Kz - st.c)) ** 2).sum(1) + st.beta**2)
+        qn = torch.sqrt((st.q * st.q / st.sigma2).sum(1))
+    else:  # interpolation form: A z - b = L (Kz - c), p = L^{-T} q
+        res = (st.L @ (st.Kz - st.c)[:, :, None])[:, :, 0].norm(dim=1)
+        qn = _dual_point(st.L, st.q).norm(dim=1)
     primal = (st.thr * st.z.abs()).sum(1) + res
     tiny = torch.finfo(primal.dtype).tiny
-    qn = torch.sqrt((st.q * st.q / st.sigma2).sum(1))
     s = torch.minimum(
         1.0 / qn.clamp_min(tiny), (st.thr / KTq.abs().clamp_min(tiny)).min(1).values
     ).clamp(max=1.0)
     qb_best = (1.0 - (s * qn) ** 2).clamp_min(0.0).sqrt()
-    dual = -s * (st.c * st.q).sum(1) + st.beta * qb_best
-    return (primal - dual) / primal.clamp_min(tiny), primal
+    dual = -s * (st.c * st.q).sum(1) + st.beta_dual * qb_best
+    return (primal - dual) / primal.clamp_min(tiny), primal, dual
 
 
-def _polish(Kmat, sig, c, beta, thr, zp, q, tol, basis=None):
+def _dual_point(L: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """:math:`p = L^{-\\top} q` (batched), the dual point of the interpolation form."""
+    return torch.linalg.solve_triangular(L.transpose(-1, -2), q[..., None], upper=True)[..., 0]
+
+
+def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None):
     """Exact solution near the PDHG iterate, with a dual certificate (one trial).
 
-    Works on the rotated problem :math:`\\min_z \\lambda\\|z\\|_{1,u} +
-    \\|(Mz - g, \\beta)\\|_2` with M = Sigma K (r x N), g = Sigma c, which
-    has the same objective as the original one, and dual points p in R^r
-    (q = Sigma p). If the data can be interpolated (beta = 0) first the
+    Works on a problem :math:`\\min_z \\lambda\\|z\\|_{1,u} +
+    \\|(Mz - g, \\beta)\\|_2` (r x N) with the same objective as the original
+    one: A, b themselves (interpolation form) or the rotated M = Sigma K,
+    g = Sigma c (general form); ``p0`` is the PDHG dual as a point of
+    R^r. If the data can be interpolated (beta = 0) first the
     weighted basis pursuit :func:`_simplex` started from ``zp``; if that
     reaches LP optimality without certificate (λ too large to interpolate),
     or if beta > 0, :func:`_support_solve` on the support of ``zp``.
-    ``basis``: the simplex basis where the previous attempt ran out of pivots
-    (it continues from there). Returns ((z, certified gap) or None, the basis
-    to continue from next time or None).
+    ``saved``: (basis, objective) where the previous simplex attempt ran
+    out of pivots (see :func:`_simplex`). Returns ((z, certified gap, dual
+    value) or None, the (basis, objective) to keep for next time or None,
+    whether the simplex found the basis pursuit optimal but uncertified and
+    the support solve failed too: then the minimiser does not interpolate).
     """
-    M = sig[:, None] * Kmat
-    g = sig * c
-    p0 = q / sig
+    last_dual = []
 
     def certified(z, p):  # (relative gap, accepted by the stopping rule)
-        gap, primal = _certified_pair(M, g, beta, thr, z, p)
+        gap, primal, dual = _certified_pair(M, g, beta, beta_dual, thr, z, p)
+        last_dual.append(dual)
         return gap, bool(_accepted(gap, primal, tol))
 
+    def with_dual(result):  # the accepted pair is the last one certified
+        return None if result is None else (*result, last_dual[-1])
+
+    lp_optimal = False
     if float(beta) <= _BETA_INTERPOLATION:
-        result, last_basis = _simplex(M, g, thr, zp, p0, certified, tol, basis)
-        if result is not None or last_basis is not None:
-            return result, last_basis
-    return _support_solve(M, g, beta, thr, zp, p0, certified, tol), None
+        result, last, lp_optimal = _simplex(M, g, thr, zp, p0, certified, tol, saved)
+        if result is not None or last is not None:
+            return with_dual(result), last, False
+    result = _support_solve(M, g, beta, thr, zp, p0, certified, tol)
+    return with_dual(result), None, lp_optimal and result is None
 
 
-def _certified_pair(M, g, beta, thr, z, p):
+def _certified_pair(M, g, beta, beta_dual, thr, z, p):
     """Certified relative gap of (z, p) for the rotated problem (one trial).
 
     p is scaled by the largest s <= 1 with ||s p|| <= 1 and
-    |M^T s p| <= lam u; the dual value is -s <g, p> + beta (1 - ||s p||^2)^{1/2}.
-    Returns (relative gap, primal value).
+    |M^T s p| <= lam u; the dual value is
+    -s <g, p> + beta_dual (1 - ||s p||^2)^{1/2} (see `_Orthonormalised`).
+    Returns (relative gap, primal value, dual value).
     """
     tiny = torch.finfo(z.dtype).tiny
     primal = (thr * z.abs()).sum() + torch.sqrt((M @ z - g).square().sum() + beta**2)
     pn = torch.sqrt(p @ p)
     ratio = (M.T @ p).abs() / thr
     s = torch.minimum(1.0 / pn.clamp_min(tiny), 1.0 / ratio.max().clamp_min(tiny)).clamp(max=1.0)
-    dual = -s * (g @ p) + beta * (1.0 - (s * pn) ** 2).clamp_min(0.0).sqrt()
-    return float((primal - dual) / primal.clamp_min(tiny)), float(primal)
+    dual = -s * (g @ p) + beta_dual * (1.0 - (s * pn) ** 2).clamp_min(0.0).sqrt()
+    return float((primal - dual) / primal.clamp_min(tiny)), float(primal), float(dual)
 
 
 def _support_solve(M, g, beta, thr, zp, p0, certified, tol):
@@ -1022,7 +1125,7 @@ def _support_solve(M, g, beta, thr, zp, p0, certified, tol):
     return None
 
 
-def _simplex(M, g, thr, zp, p0, certified, tol, basis=None):
+def _simplex(M, g, thr, zp, p0, certified, tol, saved=None):
     """Weighted basis pursuit min sum_j thr_j |z_j| s.t. M z = g by primal simplex.
 
     M is r x N with full row rank. When the square-root LASSO minimiser
@@ -1030,36 +1133,39 @@ def _simplex(M, g, thr, zp, p0, certified, tol, basis=None):
     optimal LP dual p with ||p|| <= 1 certifies it for the square-root LASSO
     too (the certified gap decides).
 
-    Start: ``basis`` if given (where the previous attempt stopped), else the
-    r largest entries of the PDHG output ``zp``, completed by the
+    Start: the r largest entries of the PDHG output ``zp``, completed by the
     columns whose dual constraints |M_j^T p0| <= thr_j are closest to active;
     any basis is a feasible vertex once each basic variable takes the sign
-    of its value. Pivot: the most violated dual
-    constraint |M_j^T p| / thr_j - 1 (Dantzig's rule); ratio test for the
-    leaving column; rank-one updates of the basis inverse and of the
-    dual p, both recomputed every ``_SIMPLEX_REFACTOR`` pivots. Returns
-    ((z, gap), None) once the certified gap is accepted; (None, basis) after
-    ``_SIMPLEX_PIVOTS`` pivots, so that the next attempt continues from that
-    vertex (the objective never increases along the pivots; an ill-chosen
-    start can need a few thousand of them); (None, None) at LP optimality
-    without certificate (||p|| > 1) or on a singular basis.
+    of its value. ``saved = (basis, objective)``, where an earlier attempt
+    ran out of pivots, replaces that start if its objective is not larger
+    (the objective never increases along the pivots, so the work is kept
+    while the PDHG iterate has not moved to a better vertex). Pivot: the most
+    violated dual constraint |M_j^T p| / thr_j - 1 (Dantzig's rule); ratio
+    test for the leaving column; rank-one updates of the basis inverse and
+    of the dual p, both recomputed every ``_SIMPLEX_REFACTOR`` pivots.
+    Returns ``(result, saved, lp_optimal)``: ((z, gap), None, False) once
+    the certified gap is accepted; (None, (basis, objective), False) after
+    ``_SIMPLEX_PIVOTS`` pivots; (None, None, True) at LP optimality without
+    certificate (||p|| > 1); (None, None, False) on a singular basis.
     """
     r, N = M.shape
-    if basis is not None:
-        basis = basis.clone()
-    else:
-        order = torch.argsort(zp.abs(), descending=True)
-        basis = order[: min(int((zp != 0).sum()), r)]
-        if basis.numel() < r:
-            closeness = (M.T @ p0).abs() / thr
-            closeness[basis] = -math.inf
-            extra = torch.argsort(closeness, descending=True)[: r - basis.numel()]
-            basis = torch.cat([basis, extra])
+    order = torch.argsort(zp.abs(), descending=True)
+    basis = order[: min(int((zp != 0).sum()), r)]
+    if basis.numel() < r:
+        closeness = (M.T @ p0).abs() / thr
+        closeness[basis] = -math.inf
+        extra = torch.argsort(closeness, descending=True)[: r - basis.numel()]
+        basis = torch.cat([basis, extra])
+    if saved is not None:
+        Binv, info = torch.linalg.inv_ex(M[:, basis])
+        fresh = float((thr[basis] * (Binv @ g).abs()).sum()) if int(info) == 0 else math.inf
+        if saved[1] <= fresh:
+            basis = saved[0].clone()
     for pivot in range(_SIMPLEX_PIVOTS + 1):
         if pivot % _SIMPLEX_REFACTOR == 0:
             Binv, info = torch.linalg.inv_ex(M[:, basis])
             if int(info) != 0:
-                return None, None
+                return None, None, False
             zB = Binv @ g
             signs = torch.where(zB < 0, -1.0, 1.0).to(zB.dtype)
             p = -(Binv.T @ (thr[basis] * signs))
@@ -1074,18 +1180,18 @@ def _simplex(M, g, thr, zp, p0, certified, tol, basis=None):
             z[basis] = zB
             gap, accepted = certified(z, p)
             if accepted:
-                return (z, gap), None
+                return (z, gap), None, False
             if worst <= 0.0:
-                return None, None  # LP optimal but not certified (||p|| > 1)
+                return None, None, True  # LP optimal but not certified (||p|| > 1)
         if pivot == _SIMPLEX_PIVOTS:
-            return None, basis
+            return None, (basis, float((thr[basis] * zB.abs()).sum())), False
         Mtp_j = Mtp[j]
         direction = -torch.sign(Mtp_j)  # z_j enters with this sign
         dB = Binv @ M[:, j]
         rates = signs * direction * dB  # decrease of |z_i| per unit step
         positive = rates > 1e-12 * dB.abs().max()
         if not bool(positive.any()):
-            return None, None
+            return None, None, False
         steps = torch.where(positive, zB.abs() / rates.clamp_min(1e-300), torch.full_like(zB, math.inf))
         leave = int(torch.argmin(steps))
         step = steps[leave]
@@ -1100,7 +1206,7 @@ def _simplex(M, g, thr, zp, p0, certified, tol, basis=None):
         Binv.addr_(dB, pivot_row, alpha=-1.0)
         Binv[leave] = pivot_row
         basis[leave] = j
-    return None, basis
+    return None, basis, False
 
 
 class _State:
@@ -1110,11 +1216,11 @@ class _State:
     """
 
     tensors = (
-        "K", "sigma", "sigma2", "c", "beta", "thr", "z", "q", "qb", "Kz", "zp",
+        "K", "sigma", "sigma2", "c", "beta", "beta_dual", "thr", "z", "q", "qb", "Kz", "zp",
         "z0", "q0", "qb0", "Kz0", "z_last", "q_last", "omega", "tau", "sig", "tthr",
-        "k", "res0", "res_prev", "mu", "support_prev",
+        "k", "res0", "res_prev", "mu", "support_prev", "L", "A", "b",
     )  # fmt: skip
-    arrays = ("ids", "next_polish", "backoff", "basis")
+    arrays = ("ids", "next_polish", "backoff", "saved")
 
     def __init__(self, **fields):
         for name, value in fields.items():
@@ -1123,7 +1229,9 @@ class _State:
     def keep(self, mask: np.ndarray) -> None:
         index = torch.as_tensor(np.flatnonzero(mask), device=self.z.device)
         for name in self.tensors:
-            setattr(self, name, getattr(self, name)[index])
+            value = getattr(self, name)
+            if value is not None:  # L, A, b: interpolation form only
+                setattr(self, name, value[index])
         for name in self.arrays:
             setattr(self, name, getattr(self, name)[mask])
 
@@ -1133,10 +1241,18 @@ class _State:
         self.tthr = self.tau * self.thr
 
 
-def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
+def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
     """Restarted reflected Halpern PDHG with polishing on one batch of trials.
 
-    Returns numpy arrays z (B, N), iterations (B,), converged (B,), gap (B,).
+    ``interpolate``: try the interpolation form (:func:`_interpolation_form`,
+    m <= N), where the iteration solves the weighted basis pursuit; the general
+    form (:func:`_orthonormalise`) is used if it is False or not applicable.
+    Returns numpy arrays z (B, N), iterations (B,), converged (B,), gap (B,),
+    the dual lower bound (B,) of the final certificate, for b scaled to unit
+    norm (``_solve_primal_dual`` re-checks the gap against A and b), and
+    ``handoff`` (B,): trials stopped because the data cannot be interpolated
+    at this λ (the basis pursuit's optimal dual has norm > 1), to be solved
+    again in the general form.
     """
     dtype = torch.float64
     B, m, N = A_np.shape
@@ -1144,15 +1260,19 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
     out_iters = np.zeros(B, dtype=np.int64)
     out_conv = np.zeros(B, dtype=bool)
     out_gap = np.zeros(B)
+    out_dual = np.zeros(B)
+    out_handoff = np.zeros(B, dtype=bool)
     b_norm = np.linalg.norm(b_np, axis=1)
     active = np.flatnonzero(b_norm > 0)
     out_conv[b_norm == 0] = True  # b = 0: z = 0 is optimal
     if active.size == 0:
-        return out_z, out_iters, out_conv, out_gap
+        return out_z, out_iters, out_conv, out_gap, out_dual, out_handoff
     A = torch.as_tensor(A_np[active], dtype=dtype, device=device)
     bs = torch.as_tensor(b_np[active] / b_norm[active, None], dtype=dtype, device=device)
-    pre = _orthonormalise(A, bs)
-    del A
+    pre = _interpolation_form(A, bs) if interpolate and m <= N else None
+    if pre is None:
+        pre = _orthonormalise(A, bs)
+    del A, bs
     Bact, r, _ = pre.K.shape
 
     def zeros(*shape):
@@ -1161,7 +1281,8 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
     thr = (lam * torch.as_tensor(weights, dtype=dtype, device=device))[None, :].repeat(Bact, 1)
     st = _State(
         K=pre.K, sigma=pre.sigma, sigma2=pre.sigma**2, c=pre.c, beta=pre.beta,
-        thr=thr, z=zeros(Bact, N), q=zeros(Bact, r), qb=zeros(Bact), Kz=zeros(Bact, r),
+        beta_dual=pre.beta_dual, thr=thr, z=zeros(Bact, N), q=zeros(Bact, r), qb=zeros(Bact),
+        Kz=zeros(Bact, r),
         zp=zeros(Bact, N), z0=zeros(Bact, N), q0=zeros(Bact, r), qb0=zeros(Bact),
         Kz0=zeros(Bact, r), z_last=zeros(Bact, N), q_last=zeros(Bact, r),
         omega=torch.full((Bact,), _OMEGA0, dtype=dtype, device=device),
@@ -1169,9 +1290,10 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
         res0=torch.full((Bact,), math.inf, dtype=dtype, device=device),
         res_prev=torch.full((Bact,), math.inf, dtype=dtype, device=device),
         mu=zeros(Bact), support_prev=torch.zeros(Bact, N, dtype=torch.bool, device=device),
+        L=pre.L, A=pre.A, b=pre.b,
         ids=active.copy(), next_polish=np.zeros(Bact, dtype=np.int64),
         backoff=np.full(Bact, _POLISH_BACKOFF, dtype=np.int64),
-        basis=np.full(Bact, None, dtype=object),
+        saved=np.full(Bact, None, dtype=object),
     )  # fmt: skip
     del pre
     st.set_steps()
@@ -1179,14 +1301,16 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
     while True:
         KTq = (st.q[:, None, :] @ st.K)[:, 0]
         if it % _CHECK_EVERY == 0 or it >= max_iter:
-            done, gap = _check_and_polish(st, KTq, it, tol)
-            finished = done | (it >= max_iter)
+            done, gap, dual, handoff = _check_and_polish(st, KTq, it, tol)
+            finished = done | handoff | (it >= max_iter)
             if finished.any():
                 ids = st.ids[finished]
                 out_z[ids] = st.z[torch.as_tensor(finished, device=device)].cpu().numpy()
                 out_gap[ids] = gap[finished]
+                out_dual[ids] = dual[finished]
                 out_iters[ids] = it
                 out_conv[ids] = done[finished]
+                out_handoff[ids] = handoff[finished]
                 if finished.all():
                     break
                 st.keep(~finished)
@@ -1196,8 +1320,11 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
         zp = v - torch.clamp(v, -st.tthr, st.tthr)  # soft thresholding
         Kzp = (zp[:, None, :] @ st.K.transpose(1, 2))[:, 0]
         yq = torch.addcmul(st.q, st.sig, (Kzp + Kzp).sub_(st.Kz).sub_(st.c))
-        yb = st.qb + st.sig[:, 0] * st.beta
-        qp, qbp, st.mu = _project_ellipsoid(yq, yb, st.sigma2, st.mu)
+        if st.L is None:
+            yb = st.qb + st.sig[:, 0] * st.beta
+            qp, qbp, st.mu = _project_ellipsoid(yq, yb, st.sigma2, st.mu)
+        else:  # basis pursuit: the dual variable is free
+            qp, qbp = yq, st.qb
         restart = _restart_due(st, zp, qp, qbp, Kzp, it)
         # reflected Halpern step w <- (k+1)/(k+2) (2 T(w) - w) + 1/(k+2) w0
         weight = ((st.k + 1) / (st.k + 2))[:, None]
@@ -1211,7 +1338,7 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device):
             _restart(st, restart, zp, qp, qbp, Kzp)
         it += 1
     out_z[active] *= b_norm[active, None]
-    return out_z, out_iters, out_conv, out_gap
+    return out_z, out_iters, out_conv, out_gap, out_dual, out_handoff
 
 
 def _restart_due(st, zp, qp, qbp, Kzp, it):
@@ -1241,7 +1368,7 @@ def _restart(st, restart, zp, qp, qbp, Kzp):
     ok = restart & (dz > 0) & (dq > 0)
     log_target = torch.log(dq.clamp_min(1e-300) / dz.clamp_min(1e-300))
     smoothed = torch.exp(_THETA * log_target + (1 - _THETA) * torch.log(st.omega))
-    st.omega = torch.where(ok, smoothed, st.omega)
+    st.omega = torch.where(ok, smoothed, st.omega).clamp(1.0 / _OMEGA_MAX, _OMEGA_MAX)
     st.set_steps()
     for name, new in (("z", zp), ("q", qp), ("Kz", Kzp), ("z0", zp), ("q0", qp), ("Kz0", Kzp),
                       ("z_last", zp), ("q_last", qp)):  # fmt: skip
@@ -1256,33 +1383,40 @@ def _restart(st, restart, zp, qp, qbp, Kzp):
 def _check_and_polish(st, KTq, it, tol):
     """Certified gaps of the running trials; polish those whose support settled.
 
-    Returns numpy arrays ``done`` (gap <= tol) and ``gap``; polished trials
+    Returns numpy arrays ``done`` (stopping rule met), ``gap``, the dual
+    values (problem scaled to ||b|| = 1) and ``handoff`` (interpolation form:
+    the minimiser does not interpolate, see :func:`_polish`); polished trials
     get their exact solution written into ``st.z``.
     """
-    gap_t, primal_t = _certified_gap(st, KTq)
-    gap = gap_t.cpu().numpy()
+    gap_t, primal_t, dual_t = _certified_gap(st, KTq)
+    gap, dual = gap_t.cpu().numpy(), dual_t.cpu().numpy()
     done = _accepted(gap, primal_t.cpu().numpy(), tol)
+    handoff = np.zeros_like(done)
     if it == 0:
-        return done, gap
+        return done, gap, dual, handoff
     support = st.zp != 0
     changed = (support != st.support_prev).sum(1)
     stable = (changed <= _SUPPORT_CHANGE * support.sum(1)).cpu().numpy()
     st.support_prev = support
     for j in np.flatnonzero(stable & ~done & (it >= st.next_polish)):
-        result, st.basis[j] = _polish(
-            st.K[j], st.sigma[j], st.c[j], st.beta[j], st.thr[j], st.zp[j], st.q[j], tol,
-            st.basis[j],
-        )
-        if result is None:
-            if st.basis[j] is not None:  # the simplex ran out of pivots: continue soon
-                st.next_polish[j] = it + _POLISH_BACKOFF
-            else:
-                st.next_polish[j] = it + st.backoff[j]
-                st.backoff[j] *= _BACKOFF_GROWTH
+        if st.L is None:  # the rotated problem M = Sigma K, g = Sigma c, q = Sigma p
+            M, g, p0 = st.sigma[j][:, None] * st.K[j], st.sigma[j] * st.c[j], st.q[j] / st.sigma[j]
         else:
-            st.z[j], gap[j] = result
+            M, g, p0 = st.A[j], st.b[j], _dual_point(st.L[j], st.q[j])
+        result, last, not_interpolating = _polish(
+            M, g, st.beta[j], st.beta_dual[j], st.thr[j], st.zp[j], p0, tol, st.saved[j]
+        )
+        if last is not None:  # the simplex ran out of pivots: keep its vertex
+            st.saved[j] = last
+        if result is not None:
+            st.z[j], gap[j], dual[j] = result
             done[j] = True
-    return done, gap
+        elif not_interpolating and st.L is not None:
+            handoff[j] = True
+        else:
+            st.next_polish[j] = it + st.backoff[j]
+            st.backoff[j] *= _BACKOFF_GROWTH
+    return done, gap, dual, handoff
 
 
 # ====================================================================== fit
