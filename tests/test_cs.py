@@ -125,8 +125,8 @@ def test_interpolation_form_and_handoff(lam, forms, monkeypatch):
 
 def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
     """The homotopy follows a path whose full cost fits its budget to the end,
-    and stops after its small sparse allowance when the whole path (a dense
-    solution, support of size m) would cost more than the budget."""
+    and stops at a checkpoint where its gap is too large when the whole path
+    (a dense solution, support of size m) would cost more than the budget."""
     rng = np.random.default_rng(41)
     Lambda = polynomials.total_degree(3, 6)  # N = 84
     A, b = _legendre_problem(rng, 3, Lambda, 40, 1, lambda y: np.exp(y.sum(1) / 3))
@@ -135,7 +135,8 @@ def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
     full = cs._homotopy(A, b, thr, 1e-7, 10_000)
     assert full.z is not None and full.steps > 40  # dense: about m breakpoints
     full_path = 4.0 * 40 * 84 * 40 + 12.0 * 40 * 40**2  # the rule's estimate, 1.3e6 flops
-    monkeypatch.setattr(cs, "_HOMOTOPY_SPARSE_WORK", 1e5)
+    monkeypatch.setattr(cs, "_PROBE_WORK", 1e5)
+    monkeypatch.setattr(cs, "_PROBE_GAP", 1e-12)
     monkeypatch.setattr(cs, "_ILL_WORK", 1.0)
     monkeypatch.setattr(cs, "_HOMOTOPY_WORK", 2 * full_path)
     assert cs._homotopy(A, b, thr, 1e-7, 10_000).steps == full.steps

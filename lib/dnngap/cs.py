@@ -137,9 +137,13 @@ _CVXPY_TOL = 1e-10  # Clarabel tol_gap_abs = tol_gap_rel = tol_feas (on ||b|| = 
 _CVXPY_MAX_ITER = 200
 
 # Homotopy internals (documented in `solve` and `_homotopy`).
-_HOMOTOPY_SPARSE_WORK = 1e8  # flops always spent (enough for a sparse solution) ...
-_HOMOTOPY_SPARSE_GAP = 1e-2  # ... beyond them only if the gap is below this (a sparse
-_HOMOTOPY_WORK = 5e8  # solution) or the dense path costs <= this; and give up when ...
+# Unless the whole path (to a dense solution) costs at most _HOMOTOPY_WORK
+# flops, the homotopy gives up once its best gap is above _PROBE_GAP after
+# _PROBE_WORK flops, or once it has spent _HOMOTOPY_SHARE of the flops the
+# PDHG stage would need (estimated); and in any case when ...
+_HOMOTOPY_WORK = 5e8
+_PROBE_WORK, _PROBE_GAP = 2.5e7, 0.1
+_HOMOTOPY_SHARE = 0.1
 _HOMOTOPY_PATIENCE = 50  # ... its best gap has not fallen ...
 _HOMOTOPY_PROGRESS = 10.0  # ... this many times over the last _HOMOTOPY_PATIENCE steps
 _ILL_PIVOT = 0.1  # support ill-conditioned once a squared Cholesky pivot / ||M_j||^2 < this:
@@ -378,11 +382,13 @@ def solve(
     PDHG stage alone fails in that regime too, with gaps of order 1 after
     50,000 iterations: the minimiser is a highly degenerate vertex, a few
     nonzeros against m equations, on which its simplex polish stalls.)
-    Budget: 1e8 flops always (enough for a solution that is sparse
-    compared with m: ``exp_cos`` in d = 1 needs 6 breakpoints, in d = 2 at
-    m = 1200 about 22, 1e8 flops); beyond them the homotopy goes on only if
-    its certified gap is already below 1e-2 (a sparse solution, nearly
-    found) or following the whole path, :math:`2\\min(m,N)` breakpoints,
+    Budget: the homotopy goes on past 2.5e7 flops only if its certified gap
+    is below 0.1 by then, and up to a tenth of the flops the PDHG stage
+    would take (about :math:`3mkN + 2400kN`, k = min(m, N): its set-up and
+    some 600 iterations) — enough for a solution that is sparse compared
+    with m (``exp_cos`` in d = 1 needs 6 breakpoints, in d = 2 at m = 1200
+    about 22, 1e8 flops, with a gap of 2e-2 after 6) — unless following the
+    whole path, :math:`2\\min(m,N)` breakpoints,
     would cost at most 5e8 flops (5e9 once the support is ill-conditioned,
     as for discontinuous data in d = 1), because a dense solution
     (``exp_cos`` in d = 8 at m = 750 needs about 1,400 breakpoints, 9 s) is
@@ -670,9 +676,10 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
     one-step refinement of a, and :math:`r_0` projected twice onto
     :math:`\\mathrm{range}(A_S)^\\perp` so that :math:`A_S^\\top p` is exact to
     rounding relative to p. Gives up (``z=None``) after ``max_steps`` steps;
-    after ``_HOMOTOPY_SPARSE_WORK`` = 1e8 flops when the best gap is above
-    ``_HOMOTOPY_SPARSE_GAP`` = 1e-2 and the whole path (to a support of
-    min(m, N) columns) would cost more than ``_HOMOTOPY_WORK`` = 5e8 flops,
+    when the whole path (to a support of min(m, N) columns) would cost more
+    than ``_HOMOTOPY_WORK`` = 5e8 flops and either the best gap is still
+    above 0.1 after 2.5e7 flops or the work exceeds a tenth of an estimate of
+    the PDHG stage's, :math:`3 m k N + 2400 k N` flops, k = min(m, N);
     ten times more once the support is ill-conditioned (a squared Cholesky
     pivot below 0.1 of its column's squared norm, typical in d = 1: the PDHG
     stage's simplex polish struggles on such problems, while the homotopy
@@ -692,6 +699,9 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
     # flops of the whole path if the support has to grow to kmax (a dense
     # solution): about 2 kmax breakpoints of 2 r N + 12 r k flops each
     full_path = 4.0 * r * N * kmax + 12.0 * r * kmax * kmax
+    # flops of the PDHG stage, roughly: its set-up (a Gram matrix and its
+    # factorisation) and some 600 iterations, two products with a kmax x N matrix each
+    pdhg_work = 3.0 * r * kmax * N + 2400.0 * kmax * N
     S = np.empty(kmax, dtype=np.int64)
     s = np.empty(kmax)
     AS = np.empty((r, kmax))
@@ -773,7 +783,7 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
         budget = _HOMOTOPY_WORK * (_ILL_WORK if min_pivot < _ILL_PIVOT else 1.0)
         if (
             t_next <= 0.0
-            or (work > _HOMOTOPY_SPARSE_WORK and best > _HOMOTOPY_SPARSE_GAP and full_path > budget)
+            or (full_path > budget and (work > _HOMOTOPY_SHARE * pdhg_work or (work > _PROBE_WORK and best > _PROBE_GAP)))
             or (
                 work > budget
                 and step > _HOMOTOPY_PATIENCE
@@ -884,6 +894,23 @@ class _Orthonormalised:
     b: torch.Tensor | None = None  # (B, m)
 
 
+def _gram(A: torch.Tensor, *, rows: bool) -> torch.Tensor:
+    """Gram matrices :math:`AA^\\top` (``rows``) or :math:`A^\\top A`, batched.
+
+    Only the lower triangle is guaranteed (the factorisations read nothing
+    else): on the CPU in float64 it comes from BLAS ``dsyrk``, which computes
+    just that triangle, in half the flops of a matrix product.
+    """
+    if A.device.type != "cpu" or A.dtype != torch.float64:
+        return A @ A.transpose(1, 2) if rows else A.transpose(1, 2) @ A
+    from scipy.linalg.blas import dsyrk
+
+    grams = []
+    for a in A.numpy():  # a (m, N) row-major is a.T (N, m) column-major
+        grams.append(dsyrk(1.0, a.T, trans=1 if rows else 0, lower=1))
+    return torch.from_numpy(np.stack(grams))
+
+
 def _interpolation_form(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised | None:
     """Row-orthonormalised form for the interpolation regime (m <= N), or None.
 
@@ -894,7 +921,7 @@ def _interpolation_form(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised | 
     diagonal entry, e.g. repeated sample points); the general form handles
     those.
     """
-    G = A @ A.transpose(1, 2)
+    G = _gram(A, rows=True)
     L, info = torch.linalg.cholesky_ex(G)
     if bool((info != 0).any()):
         return None
@@ -912,7 +939,7 @@ def _interpolation_form(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised | 
 def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
     B, m, N = A.shape
     if m <= N:
-        G = A @ A.transpose(1, 2)
+        G = _gram(A, rows=True)
         evals, U = torch.linalg.eigh(G)  # ascending
         keep = evals > _RCOND * evals[:, -1:].clamp_min(0)
         s = torch.where(keep, evals.clamp_min(0).sqrt(), torch.ones_like(evals))
@@ -924,7 +951,7 @@ def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
         beta = ((U.transpose(1, 2) @ b[:, :, None])[:, :, 0] * ~keep).norm(dim=1)
         beta_dual = torch.zeros_like(beta)
     else:
-        G = A.transpose(1, 2) @ A
+        G = _gram(A, rows=False)
         evals, V = torch.linalg.eigh(G)
         keep = evals > _RCOND * evals[:, -1:].clamp_min(0)
         s = torch.where(keep, evals.clamp_min(0).sqrt(), torch.ones_like(evals))
@@ -1192,20 +1219,32 @@ def _simplex(M, g, thr, zp, p0, certified, tol, saved=None):
         positive = rates > 1e-12 * dB.abs().max()
         if not bool(positive.any()):
             return None, None, False
+        # long-step ratio test: along the step t the objective is convex
+        # piecewise linear, with slope thr_j - |M_j^T p| < 0 at t = 0, rising
+        # by 2 thr_i rates_i where basic z_i crosses zero; step to the
+        # breakpoint where the slope turns >= 0 (that z_i leaves), the basic
+        # variables crossing zero before it change sign and stay
         steps = torch.where(positive, zB.abs() / rates.clamp_min(1e-300), torch.full_like(zB, math.inf))
-        leave = int(torch.argmin(steps))
+        crossing = torch.argsort(steps)[: int(positive.sum())]
+        slope = (thr[j] - Mtp_j.abs()) + torch.cumsum(2.0 * thr[basis][crossing] * rates[crossing], 0)
+        turned = torch.nonzero(slope >= 0)
+        k = int(turned[0]) if turned.numel() else crossing.numel() - 1
+        leave, flipped = int(crossing[k]), crossing[:k]
         step = steps[leave]
-        # dual: p + delta rho keeps M_i^T p for i != leave, makes M_j^T p = -thr_j direction
         rho = Binv[leave].clone()
-        p = p - ((direction * thr[j] + Mtp_j) / dB[leave]) * rho
         zB -= (step * direction) * dB
         zB[leave] = step * direction
+        signs[flipped] = -signs[flipped]
         signs[leave] = direction
         # product-form update of the inverse for column `leave` <- M[:, j]
         pivot_row = rho / dB[leave]
         Binv.addr_(dB, pivot_row, alpha=-1.0)
         Binv[leave] = pivot_row
         basis[leave] = j
+        if k == 0:  # dual: p + delta rho keeps M_i^T p for i != leave, makes M_j^T p = -thr_j direction
+            p = p - ((direction * thr[j] + Mtp_j) / dB[leave]) * rho
+        else:  # signs changed: solve B^T p = -thr_B signs afresh
+            p = -(Binv.T @ (thr[basis] * signs))
     return None, basis, False
 
 
