@@ -157,8 +157,7 @@ def e6(scale: str) -> ExperimentSpec:
 def e7(scale: str) -> ExperimentSpec:
     # ci: d = 4, 8 rather than 2, 4. In d = 2 a hyperbolic cross of 300
     # elements resolves exp_cos to rounding level, where the ratio of two
-    # errors means nothing and the CS solver runs to its iteration cap
-    # (d = 2 cost about three times d = 4 and 8 together).
+    # errors means nothing.
     dims = {"smoke": (2,), "ci": (4, 8), "paper": (2, 4, 8)}[scale]
     ms = {"smoke": (40, 80), "ci": (100, 200, 400, 800), "paper": PAPER_M}[scale]
     n_max = {"smoke": 30, "ci": 300, "paper": 2000}[scale]
