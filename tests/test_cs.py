@@ -123,6 +123,47 @@ def test_interpolation_form_and_handoff(lam, forms, monkeypatch):
         assert np.all(residual >= 1e-6 * np.linalg.norm(b, axis=1))
 
 
+def test_partial_handoff_keeps_the_other_trials(monkeypatch):
+    """A batch in which one trial interpolates (smooth data) and the other
+    does not (noise, lam = 0.01): only the second is solved again in the
+    general form, and both agree with Clarabel."""
+    _without_homotopy(monkeypatch)
+    calls = []
+    pd_batch = cs._pd_batch
+
+    def spy(A, *args):
+        calls.append((A.shape[0], args[-1]))
+        return pd_batch(A, *args)
+
+    monkeypatch.setattr(cs, "_pd_batch", spy)
+    rng = np.random.default_rng(15)
+    Lambda = polynomials.total_degree(3, 6)  # N = 84
+    u = polynomials.weights(Lambda)
+    y = rng.uniform(-1, 1, (2, 40, 3))
+    A = cs.measurement_matrix(y, Lambda)
+    b = np.stack([np.exp(y[0].sum(1) / 3), rng.standard_normal(40)]) / math.sqrt(40)
+    fast = cs.solve(A, b, u, 0.01)
+    ref = cs.solve(A, b, u, 0.01, method="cvxpy")
+    assert calls == [(2, True), (1, False)]
+    assert fast.converged.all()
+    np.testing.assert_allclose(fast.objective, ref.objective, rtol=1e-6)
+    residual = np.linalg.norm(np.einsum("tmn,tn->tm", A, fast.z) - b, axis=1)
+    assert residual[0] <= 1e-10 * np.linalg.norm(b[0]) and residual[1] >= 1e-2 * np.linalg.norm(b[1])
+
+
+@pytest.mark.parametrize("rows", [True, False])
+def test_gram_lower_triangle_matches_the_product(rows):
+    rng = np.random.default_rng(16)
+    A = torch.as_tensor(rng.standard_normal((2, 7, 11)))
+    full = A @ A.transpose(1, 2) if rows else A.transpose(1, 2) @ A
+    gram = cs._gram(A, rows=rows)
+    assert gram.shape == full.shape
+    np.testing.assert_allclose(torch.tril(gram), torch.tril(full), rtol=1e-13, atol=1e-13)
+    # what the factorisations read: the lower triangle
+    evals = torch.linalg.eigvalsh(full)  # (A^T A has zero eigenvalues: absolute tolerance)
+    np.testing.assert_allclose(torch.linalg.eigvalsh(gram), evals, atol=1e-12 * float(evals.max()))
+
+
 def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
     """The homotopy follows a path whose full cost fits its budget to the end,
     and stops at a checkpoint where its gap is too large when the whole path

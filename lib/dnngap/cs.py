@@ -167,6 +167,7 @@ _SUPPORT_CHANGE = 0.01  # polish once the support changes by <= 1% between check
 _POLISH_ROUNDS = 6  # sign-flip rounds of the support solve
 _BETA_INTERPOLATION = 1e-14  # beta (with ||b|| = 1) below which Az = b is solvable
 _SIMPLEX_PIVOTS = 800  # pivots per simplex attempt
+_DUAL_OUTSIDE = 1e-3  # a (nearly) optimal basis-pursuit dual with ||p|| > 1 + this: no interpolation
 _SIMPLEX_REFACTOR = 200  # pivots between refactorisations of the basis inverse
 _RCOND = 1e-12  # Gram eigenvalues below _RCOND * max are treated as zero
 _CHOLESKY_RCOND = 1e-8  # interpolation form only if every squared pivot of A A^T exceeds this * max
@@ -339,7 +340,8 @@ def solve(
     max_iter : int, optional
         ``primal_dual``: cap per trial on the homotopy's breakpoints and,
         separately, on the PDHG iterations (default 10,000; the polish does
-        not count). In a sweep over the CS problems of the book's ci grid no
+        not count; a trial handed from the interpolation form to the general
+        one continues with the iterations left). In a sweep over the CS problems of the book's ci grid no
         trial that converged needed more than about 3,000 PDHG iterations;
         the cap keeps the rare one that does not from burning CPU minutes.
         ``cvxpy``: interior-point iterations (default 200).
@@ -352,6 +354,8 @@ def solve(
     device : str or torch.device
         ``primal_dual`` only: torch device ("cpu", "cuda", ...). On the CPU
         torch uses ``torch.get_num_threads()`` threads; set that in scripts.
+        (The homotopy stage and the Gram matrices use numpy's and scipy's
+        BLAS, whose threads follow ``OMP_NUM_THREADS`` at start-up.)
     threads : int, optional
         ``cvxpy`` only: Clarabel's ``max_threads`` (default: Clarabel's
         choice, all cores).
@@ -416,7 +420,8 @@ def solve(
     ‖p‖ > 1 (λ too large to interpolate), the trial is solved again in the
     general form. The general form is used from the start when m > N or
     :math:`AA^\\top` is numerically singular (a squared Cholesky pivot below
-    1e-8 of its largest diagonal entry, e.g. repeated points).
+    1e-8 of its largest diagonal entry, e.g. repeated points) for some trial
+    of the batch (then for the whole batch: only a matter of speed).
 
     *Row orthonormalisation (general form).* Write the thin SVD :math:`A = U\\Sigma V^\\top`
     (from an eigendecomposition of :math:`AA^\\top` if m ≤ N, of
@@ -832,7 +837,7 @@ def _solve_primal_dual(A, b, weights, lam, tol, max_iter, batch_size, device, pr
     T, m, N = A.shape
     if batch_size is None:
         if device.type == "cpu":
-            per_trial = 2 * m * N * 8  # A and the orthonormalised K
+            per_trial = (2 * m * N + m * m) * 8  # A, the orthonormalised K, L
             batch_size = max(1, _CPU_BATCH_BYTES // per_trial)
         else:
             batch_size = T
@@ -860,10 +865,12 @@ def _solve_primal_dual(A, b, weights, lam, tol, max_iter, batch_size, device, pr
             ids = rest[lo : lo + batch_size]
             out = _pd_batch(A[ids], b[ids], weights, lam, tol, max_iter, device, True)
             z[ids], iters[ids], _, _, dual, handoff = out
-            if handoff.any():  # not interpolating at this lam: the general form
+            left = max_iter - int(iters[ids[handoff]].max(initial=0))
+            if handoff.any() and left > 0:  # not interpolating at this lam: the general form
                 again = ids[handoff]
-                out = _pd_batch(A[again], b[again], weights, lam, tol, max_iter, device, False)
-                z[again], iters[again], _, _, dual[handoff], _ = out
+                out = _pd_batch(A[again], b[again], weights, lam, tol, left, device, False)
+                z[again], more, _, _, dual[handoff], _ = out
+                iters[again] += more
             # the PDHG certificates live on the row-orthonormalised problem;
             # re-check each against A and b themselves (the dual bound is
             # valid for them, see `_Orthonormalised`)
@@ -1015,25 +1022,36 @@ def _project_ellipsoid(y, yb, s2, mu):
 def _certified_gap(st: "_State", KTq: torch.Tensor):
     """Certified relative gap, primal and dual values of the iterates (batched).
 
-    Primal: :math:`\\lambda\\|z\\|_{1,u} + (\\|\\Sigma(Kz - c)\\|^2 + \\beta^2)^{1/2}`.
+    General form. Primal:
+    :math:`\\lambda\\|z\\|_{1,u} + (\\|\\Sigma(Kz - c)\\|^2 + \\beta^2)^{1/2}`.
     Dual: q scaled by the largest s <= 1 keeping |K^T q| <= lam u and
     ||Sigma^{-1} q|| <= 1; then q_beta = (1 - ||s Sigma^{-1} q||^2)^{1/2}, its
     best value: D = -s <c, q> + beta_dual q_beta <= optimum <= primal
     (``beta_dual``: see `_Orthonormalised`).
+
+    Interpolation form: on A and b themselves (two products with A, every
+    ``_CHECK_EVERY`` iterations), so that no rounding of L or K enters the
+    certificate: primal :math:`\\lambda\\|z\\|_{1,u} + \\|Az - b\\|`, dual
+    point :math:`p = L^{-\\top}q` scaled by the largest s <= 1 keeping
+    |A^T s p| <= lam u and ||s p|| <= 1, D = -s <b, p>.
     """
+    tiny = torch.finfo(st.z.dtype).tiny
     if st.L is None:
         res = torch.sqrt(((st.sigma * (st.Kz - st.c)) ** 2).sum(1) + st.beta**2)
-        qn = torch.sqrt((st.q * st.q / st.sigma2).sum(1))
-    else:  # interpolation form: A z - b = L (Kz - c), p = L^{-T} q
-        res = (st.L @ (st.Kz - st.c)[:, :, None])[:, :, 0].norm(dim=1)
-        qn = _dual_point(st.L, st.q).norm(dim=1)
+        dual_norm = torch.sqrt((st.q * st.q / st.sigma2).sum(1))
+        rhs, y = st.c, st.q
+    else:
+        y = _dual_point(st.L, st.q)
+        res = ((st.A @ st.z[:, :, None])[:, :, 0] - st.b).norm(dim=1)
+        dual_norm = y.norm(dim=1)
+        KTq = (y[:, None, :] @ st.A)[:, 0]
+        rhs = st.b
     primal = (st.thr * st.z.abs()).sum(1) + res
-    tiny = torch.finfo(primal.dtype).tiny
     s = torch.minimum(
-        1.0 / qn.clamp_min(tiny), (st.thr / KTq.abs().clamp_min(tiny)).min(1).values
+        1.0 / dual_norm.clamp_min(tiny), (st.thr / KTq.abs().clamp_min(tiny)).min(1).values
     ).clamp(max=1.0)
-    qb_best = (1.0 - (s * qn) ** 2).clamp_min(0.0).sqrt()
-    dual = -s * (st.c * st.q).sum(1) + st.beta_dual * qb_best
+    qb_best = (1.0 - (s * dual_norm) ** 2).clamp_min(0.0).sqrt()
+    dual = -s * (rhs * y).sum(1) + st.beta_dual * qb_best
     return (primal - dual) / primal.clamp_min(tiny), primal, dual
 
 
@@ -1079,7 +1097,7 @@ def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None):
 
 
 def _certified_pair(M, g, beta, beta_dual, thr, z, p):
-    """Certified relative gap of (z, p) for the rotated problem (one trial).
+    """Certified relative gap of (z, p) for the problem of :func:`_polish` (one trial).
 
     p is scaled by the largest s <= 1 with ||s p|| <= 1 and
     |M^T s p| <= lam u; the dual value is
@@ -1167,13 +1185,20 @@ def _simplex(M, g, thr, zp, p0, certified, tol, saved=None):
     ran out of pivots, replaces that start if its objective is not larger
     (the objective never increases along the pivots, so the work is kept
     while the PDHG iterate has not moved to a better vertex). Pivot: the most
-    violated dual constraint |M_j^T p| / thr_j - 1 (Dantzig's rule); ratio
-    test for the leaving column; rank-one updates of the basis inverse and
-    of the dual p, both recomputed every ``_SIMPLEX_REFACTOR`` pivots.
+    violated dual constraint |M_j^T p| / thr_j - 1 (Dantzig's rule) enters;
+    *long-step* ratio test: along the step the objective is convex piecewise
+    linear, with a kink where a basic variable crosses zero, so the step goes
+    on through the kinks while the slope stays negative; the variable at the
+    kink where it turns non-negative leaves and those crossed before change
+    sign (as in Barrodale and Roberts' simplex for l1 problems; several
+    times fewer pivots than stopping at the first kink). Rank-one updates
+    of the basis inverse, and of the dual p when no sign changed (else p is
+    solved afresh); both recomputed every ``_SIMPLEX_REFACTOR`` pivots.
     Returns ``(result, saved, lp_optimal)``: ((z, gap), None, False) once
     the certified gap is accepted; (None, (basis, objective), False) after
     ``_SIMPLEX_PIVOTS`` pivots; (None, None, True) at LP optimality without
-    certificate (||p|| > 1); (None, None, False) on a singular basis.
+    certificate (||p|| > 1; also near optimality, max excess <= 2 tol, with
+    ||p|| > 1 + 1e-3); (None, None, False) on a singular basis.
     """
     r, N = M.shape
     order = torch.argsort(zp.abs(), descending=True)
@@ -1183,14 +1208,16 @@ def _simplex(M, g, thr, zp, p0, certified, tol, saved=None):
         closeness[basis] = -math.inf
         extra = torch.argsort(closeness, descending=True)[: r - basis.numel()]
         basis = torch.cat([basis, extra])
+    Binv = None  # the inverse of M[:, basis], once computed
     if saved is not None:
         Binv, info = torch.linalg.inv_ex(M[:, basis])
         fresh = float((thr[basis] * (Binv @ g).abs()).sum()) if int(info) == 0 else math.inf
         if saved[1] <= fresh:
-            basis = saved[0].clone()
+            basis, Binv = saved[0].clone(), None
     for pivot in range(_SIMPLEX_PIVOTS + 1):
         if pivot % _SIMPLEX_REFACTOR == 0:
-            Binv, info = torch.linalg.inv_ex(M[:, basis])
+            if pivot > 0 or Binv is None:
+                Binv, info = torch.linalg.inv_ex(M[:, basis])
             if int(info) != 0:
                 return None, None, False
             zB = Binv @ g
@@ -1208,8 +1235,8 @@ def _simplex(M, g, thr, zp, p0, certified, tol, saved=None):
             gap, accepted = certified(z, p)
             if accepted:
                 return (z, gap), None, False
-            if worst <= 0.0:
-                return None, None, True  # LP optimal but not certified (||p|| > 1)
+            if worst <= 0.0 or float(p.norm()) > 1.0 + _DUAL_OUTSIDE:
+                return None, None, True  # LP (nearly) optimal, not certified: ||p|| > 1
         if pivot == _SIMPLEX_PIVOTS:
             return None, (basis, float((thr[basis] * zB.abs()).sum())), False
         Mtp_j = Mtp[j]
@@ -1245,7 +1272,7 @@ def _simplex(M, g, thr, zp, p0, certified, tol, saved=None):
             p = p - ((direction * thr[j] + Mtp_j) / dB[leave]) * rho
         else:  # signs changed: solve B^T p = -thr_B signs afresh
             p = -(Binv.T @ (thr[basis] * signs))
-    return None, basis, False
+    raise AssertionError("unreachable: the last pivot returns")
 
 
 class _State:
