@@ -67,6 +67,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from dnngap._validation import check_int as _check_int
+
 __all__ = [
     "ADAM_BETAS",
     "ADAM_EPS",
@@ -144,13 +146,6 @@ def _check_choice(name: str, value: object, literal: object) -> None:
     if value not in allowed:
         choices = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {choices}; got {value!r}")
-
-
-def _check_int(name: str, value: object, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
 
 
 def _check_positive_float(name: str, value: object) -> None:

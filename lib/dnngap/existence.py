@@ -112,6 +112,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dnngap import cs, polynomials
+from dnngap._validation import check_int as _check_int
 from dnngap.functions import DOMAIN_TOL
 
 __all__ = [
@@ -156,14 +157,6 @@ def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
         options = ", ".join(repr(a) for a in allowed)
         raise ValueError(f"{name} must be one of {options}; got {value!r}")
     return str(value)
-
-
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
 
 
 def _check_s(s: object, activation: str) -> int | None:

@@ -42,6 +42,8 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from dnngap._validation import check_int as _check_int
+
 __all__ = [
     "IndexSetKind",
     "legendre",
@@ -64,14 +66,6 @@ _CHUNK_ROWS = 2048
 
 
 # ---------------------------------------------------------------- validation
-def _check_int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
-
-
 def _check_kind(kind: object) -> str:
     if kind not in _KINDS:
         allowed = ", ".join(repr(k) for k in _KINDS)

@@ -78,6 +78,7 @@ from typing import Literal
 
 import numpy as np
 
+from dnngap._validation import check_int as _check_int
 from dnngap.functions import TestFunction, as_points
 from dnngap.functions import get as get_function
 from dnngap.sampling import as_generator
@@ -118,14 +119,6 @@ _CHUNK = 1 << 17
 
 # --------------------------------------------------------------------------
 # One-dimensional Clenshaw--Curtis rules
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
 
 
 def _cc_weights(level: int) -> np.ndarray:
@@ -186,7 +179,7 @@ def clenshaw_curtis(level: int) -> tuple[np.ndarray, np.ndarray]:
     >>> x, w * 3
     (array([-1.,  0.,  1.]), array([1., 4., 1.]))
     """
-    level = _check_int(level, "level", 0)
+    level = _check_int("level", level, 0)
     if level > 24:
         raise ValueError(f"level must be <= 24 (2**24 + 1 nodes); got {level}")
     if level == 0:
@@ -214,8 +207,8 @@ def sparse_grid_size(d: int, level: int) -> int:
     >>> sparse_grid_size(16, 6)
     2098753
     """
-    d = _check_int(d, "d", 1)
-    level = _check_int(level, "level", 0)
+    d = _check_int("d", d, 1)
+    level = _check_int("level", level, 0)
     new = [1, 2] + [2 ** (l - 1) for l in range(2, level + 1)]
     new = new[: level + 1]
     # counts[t] = number of points with total level t among the first k coordinates
@@ -434,8 +427,8 @@ def sparse_grid(d: int, level: int, *, cache: bool = True) -> tuple[np.ndarray, 
     >>> weights * 3
     array([4., 2., 2., 2., 2.])
     """
-    d = _check_int(d, "d", 1)
-    level = _check_int(level, "level", 0)
+    d = _check_int("d", d, 1)
+    level = _check_int("level", level, 0)
     if not isinstance(cache, bool):
         raise TypeError(f"cache must be a bool; got {type(cache).__name__}")
     n = sparse_grid_size(d, level)
@@ -664,8 +657,8 @@ def monte_carlo_test_set(d: int, n: int, rng: np.random.Generator | int) -> Test
     ``rng`` is a :class:`numpy.random.Generator` or an integer seed; the points
     are ``rng.uniform(-1, 1, size=(n, d))``.
     """
-    d = _check_int(d, "d", 1)
-    n = _check_int(n, "n", 2)
+    d = _check_int("d", d, 1)
+    n = _check_int("n", n, 2)
     generator = as_generator(rng)
     points = generator.uniform(-1.0, 1.0, size=(n, d))
     return TestSet(points, None, "monte_carlo", f"Monte Carlo, d={d}, {n:,} uniform points")
@@ -835,10 +828,10 @@ def grid_reliability(
         Randomness for the Monte Carlo reference; required only when the
         function has no exact norm.
     """
-    function = _resolve_function(function, _check_int(d, "d", 1))
-    level = _check_int(level, "level", 0)
+    function = _resolve_function(function, _check_int("d", d, 1))
+    level = _check_int("level", level, 0)
     rtol = _check_rtol(rtol)
-    monte_carlo_n = _check_int(monte_carlo_n, "monte_carlo_n", 2)
+    monte_carlo_n = _check_int("monte_carlo_n", monte_carlo_n, 2)
     generator = None if rng is None else as_generator(rng)
     points, weights = sparse_grid(d, level)
     return _check_grid(function, d, level, points, weights, rtol, monte_carlo_n, generator)
@@ -870,10 +863,10 @@ def reliable_test_set(
         Two child streams are spawned: the first for the Monte Carlo
         reference norm, the second for the fallback test set's points.
     """
-    function = _resolve_function(function, _check_int(d, "d", 1))
-    level = _check_int(level, "level", 0)
+    function = _resolve_function(function, _check_int("d", d, 1))
+    level = _check_int("level", level, 0)
     rtol = _check_rtol(rtol)
-    monte_carlo_n = _check_int(monte_carlo_n, "monte_carlo_n", 2)
+    monte_carlo_n = _check_int("monte_carlo_n", monte_carlo_n, 2)
     reference_rng, points_rng = as_generator(rng).spawn(2)
     points, weights = sparse_grid(d, level)
     check = _check_grid(function, d, level, points, weights, rtol, monte_carlo_n, reference_rng)

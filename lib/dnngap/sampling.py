@@ -28,18 +28,12 @@ from typing import Literal
 
 import numpy as np
 
+from dnngap._validation import check_int
+
 __all__ = ["MATLAB_DEFAULT_SEED", "as_generator", "matlab_samples", "uniform"]
 
 #: The seed of MATLAB's default random stream (``rng('default')``).
 MATLAB_DEFAULT_SEED = 5489
-
-
-def _check_count(value: object, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
 
 
 def as_generator(rng: object, *, name: str = "rng") -> np.random.Generator:
@@ -99,9 +93,9 @@ def uniform(d: int, m: int, trials: int, rng: np.random.Generator | int) -> np.n
     >>> bool((uniform(2, 8, 3, rng=0)[:, :5] == y).all())
     True
     """
-    d = _check_count(d, "d")
-    m = _check_count(m, "m")
-    trials = _check_count(trials, "trials")
+    d = check_int("d", d, 1)
+    m = check_int("m", m, 1)
+    trials = check_int("trials", trials, 1)
     generator = as_generator(rng)
     out = np.empty((trials, m, d))
     for t, child in enumerate(generator.spawn(trials)):
@@ -150,9 +144,9 @@ def matlab_samples(
     >>> matlab_samples(1, 2, trials=1)[0, :, 0]   # 2 * rand(2, 1) - 1 in MATLAB
     array([0.62944737, 0.81158387])
     """
-    d = _check_count(d, "d")
-    m = _check_count(m, "m")
-    trials = _check_count(trials, "trials")
+    d = check_int("d", d, 1)
+    m = check_int("m", m, 1)
+    trials = check_int("trials", trials, 1)
     if seed == "per_trial":
         out = np.empty((trials, m, d))
         for t in range(trials):
