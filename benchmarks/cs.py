@@ -91,6 +91,14 @@ def report(r: dict) -> None:
     )
 
 
+def summarise(label: str, results: list[dict]) -> None:
+    """The last line: ``<label> <ratio of total wall times> gap <max relative gap>``."""
+    total_clarabel = sum(r["clarabel_s"] for r in results)
+    total_fast = sum(r["fast_s"] for r in results)
+    max_gap = max(float(r["gap"].max()) for r in results)
+    print(f"{label} {total_clarabel / total_fast:.1f} gap {max_gap:.1e}")
+
+
 def lambda_sweep(seed: int) -> None:
     """Relative errors over a grid of lam (see the module docstring)."""
     d, m, trials = 8, 750, 3
@@ -139,10 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             result = run_case(d, order, m, trials, args.seed, args.threads)
             report(result)
             results.append(result)
-        total_clarabel = sum(r["clarabel_s"] for r in results)
-        total_fast = sum(r["fast_s"] for r in results)
-        max_gap = max(float(r["gap"].max()) for r in results)
-        print(f"cs-low-dim-speedup {total_clarabel / total_fast:.1f} gap {max_gap:.1e}")
+        summarise("cs-low-dim-speedup", results)
         return 0
 
     d = 8
@@ -160,10 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         result = run_case(d, order, m, trials, args.seed, args.threads)
         report(result)
         results.append(result)
-    total_clarabel = sum(r["clarabel_s"] for r in results)
-    total_fast = sum(r["fast_s"] for r in results)
-    max_gap = max(float(r["gap"].max()) for r in results)
-    print(f"cs-speedup {total_clarabel / total_fast:.1f} gap {max_gap:.1e}")
+    summarise("cs-speedup", results)
     return 0
 
 
