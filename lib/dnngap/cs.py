@@ -871,8 +871,9 @@ def _solve_primal_dual(A, b, weights, lam, tol, max_iter, batch_size, device, pr
                 out = _pd_batch(A[again], b[again], weights, lam, tol, left, device, False)
                 z[again], more, _, _, dual[handoff], _ = out
                 iters[again] += more
-            # the PDHG certificates live on the row-orthonormalised problem;
-            # re-check each against A and b themselves (the dual bound is
+            # the general form's certificates live on the row-orthonormalised
+            # problem (the interpolation form's on A and b already): re-check
+            # each primal value against A and b themselves (the dual bound is
             # valid for them, see `_Orthonormalised`)
             primal = (thr @ np.abs(z[ids]).T + np.linalg.norm(
                 np.einsum("tmn,tn->tm", A[ids], z[ids]) - b[ids], axis=1)) / b_norm[ids]
