@@ -186,6 +186,12 @@ def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
     assert early.z is None
     # it stops once 1e5 flops (about 2 m N per breakpoint) are spent
     assert early.steps <= 1e5 / (2 * 40 * 84) + 2
+    # without the probe, it stops after a tenth of the PDHG stage's estimated
+    # work, 3 m^2 N + 2400 m N flops (8.5e6 here): before the end of the path
+    monkeypatch.setattr(cs, "_PROBE_GAP", math.inf)
+    share = cs._homotopy(A, b, thr, 1e-7, 10_000)
+    assert share.z is None and early.steps < share.steps < full.steps
+    assert share.steps <= 0.1 * (3 * 40 * 40 * 84 + 2400 * 40 * 84) / (2 * 40 * 84) + 2
 
 
 def test_primal_weight_stays_bounded_on_a_degenerate_problem(monkeypatch):
