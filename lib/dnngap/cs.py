@@ -401,11 +401,12 @@ def solve(
     column is numerically dependent on S; the trial then goes to stage 2.
 
     *Stage 2: PDHG* (the trials the homotopy did not certify, in batches).
-    Its certificates live on the row-orthonormalised problem below; each
-    final one is re-checked against A and b themselves (true objective of the
-    returned z against the certificate's dual bound, which omits the
-    :math:`\\beta` term when m ≤ N because there β > 0 only comes from
-    dropped rows, along which A is small but not zero).
+    The iteration decides when to stop on the transformed problems below;
+    the certificate reported for each trial is then computed on A and b
+    themselves: its dual point is mapped back to the coordinates of A
+    (:func:`_original_dual`), scaled into feasibility there and compared
+    with the true objective of the returned z (:func:`_certify`), so no
+    rounding of the transformations enters ``gap`` or ``converged``.
 
     *Interpolation form* (m ≤ N, tried first). With small λ the minimiser
     interpolates the data, :math:`Az = b`, and is the weighted basis pursuit
@@ -611,9 +612,10 @@ def _solve_cvxpy(A, b, weights, lam, tol, max_iter, threads, progress):
         z_out[t] = z.value * scale
         if fit.dual_value is not None:
             gap[t] = min(
-                _gap_numpy(A[t], bs, lam * weights, z.value, sign * np.asarray(fit.dual_value))
+                _certify(A[t : t + 1], bs[None], lam * weights, z.value[None],
+                         sign * np.asarray(fit.dual_value)[None])[0][0]
                 for sign in (1.0, -1.0)
-            )
+            )  # fmt: skip
         solved = problem.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE)
         primal = lam * weights @ np.abs(z.value) + np.linalg.norm(A[t] @ z.value - bs)
         conv[t] = solved and bool(_accepted(gap[t], primal, _PD_TOL))
@@ -626,13 +628,20 @@ def _accepted(gap, primal, tol):
     return (gap <= tol) | (gap * primal <= _GAP_FLOOR)
 
 
-def _gap_numpy(A, b, thr, z, p):
-    """Certified relative gap (P(z) - D(p)) / P(z) with p scaled into feasibility."""
-    primal = thr @ np.abs(z) + np.linalg.norm(A @ z - b)
-    tiny = np.finfo(float).tiny
-    ratio = float(np.max(np.abs(A.T @ p) / thr))
-    s = min(1.0, 1.0 / max(np.linalg.norm(p), tiny), 1.0 / max(ratio, tiny))
-    return float((primal + s * (b @ p)) / max(primal, tiny))
+def _certify(A, b, thr, z, p):
+    """Certified relative gaps (P(z) - D(p)) / P(z) and primal values P(z), batched.
+
+    ``A (T, m, N)``, ``b (T, m)``, ``z (T, N)``, dual points ``p (T, m)``: p
+    is scaled by the largest s <= 1 with ||s p|| <= 1 and |A^T s p| <= thr,
+    and D = -s <b, p> (weak duality, module docstring). Everything is
+    computed from A and b themselves.
+    """
+    tiny = np.finfo(np.float64).tiny
+    primal = np.abs(z) @ thr + np.linalg.norm(np.einsum("tmn,tn->tm", A, z) - b, axis=1)
+    ratio = np.max(np.abs(np.einsum("tmn,tm->tn", A, p)) / thr, axis=1)
+    s = np.minimum(1.0, 1.0 / np.maximum(np.maximum(np.linalg.norm(p, axis=1), ratio), tiny))
+    dual = -s * np.einsum("tm,tm->t", b, p)
+    return (primal - dual) / np.maximum(primal, tiny), primal
 
 
 # ---------------------------------------------------------------- homotopy
@@ -864,20 +873,17 @@ def _solve_primal_dual(A, b, weights, lam, tol, max_iter, batch_size, device, pr
         for lo in range(0, rest.size, batch_size):
             ids = rest[lo : lo + batch_size]
             out = _pd_batch(A[ids], b[ids], weights, lam, tol, max_iter, device, True)
-            z[ids], iters[ids], _, _, dual, handoff = out
+            z[ids], iters[ids], p, handoff = out
             left = max_iter - int(iters[ids[handoff]].max(initial=0))
             if handoff.any() and left > 0:  # not interpolating at this lam: the general form
                 again = ids[handoff]
                 out = _pd_batch(A[again], b[again], weights, lam, tol, left, device, False)
-                z[again], more, _, _, dual[handoff], _ = out
+                z[again], more, p[handoff], _ = out
                 iters[again] += more
-            # the general form's certificates live on the row-orthonormalised
-            # problem (the interpolation form's on A and b already): re-check
-            # each primal value against A and b themselves (the dual bound is
-            # valid for them, see `_Orthonormalised`)
-            primal = (thr @ np.abs(z[ids]).T + np.linalg.norm(
-                np.einsum("tmn,tn->tm", A[ids], z[ids]) - b[ids], axis=1)) / b_norm[ids]
-            gap[ids] = (primal - dual) / primal
+            # the stopping decisions were taken on the transformed problems;
+            # the reported certificate is computed on A and b themselves
+            scale = b_norm[ids, None]
+            gap[ids], primal = _certify(A[ids], b[ids] / scale, thr, z[ids] / scale, p)
             conv[ids] = _accepted(gap[ids], primal, tol)
             bar.update(ids.size)
     return z, iters, conv, gap, path.astype(str)
@@ -895,11 +901,14 @@ class _Orthonormalised:
     # 0 if m <= N, where beta > 0 comes from dropped rows U_d whose U_d^T A is
     # small but not 0, so that ||Az - b|| may fall below (||Mz - g||^2 + beta^2)^(1/2)
     beta_dual: torch.Tensor  # (B,)
-    # interpolation form only (else None): A = L K with L the lower Cholesky
-    # factor of A A^T; the matrices A and right-hand sides b themselves
+    # the matrices A and right-hand sides b themselves (for the final certificates)
+    A: torch.Tensor  # (B, m, N)
+    b: torch.Tensor  # (B, m)
+    # interpolation form only (else None): A = L K with L the lower Cholesky factor of A A^T
     L: torch.Tensor | None = None  # (B, m, m)
-    A: torch.Tensor | None = None  # (B, m, N)
-    b: torch.Tensor | None = None  # (B, m)
+    # general form with m <= N only (else None): the eigenvectors of A A^T
+    # that are kept (dropped columns zero), so that p = U p_M for the rotated M = U^T A
+    U: torch.Tensor | None = None  # (B, m, m)
 
 
 def _gram(A: torch.Tensor, *, rows: bool) -> torch.Tensor:
@@ -958,7 +967,9 @@ def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
         # ||b||^2 - ||U_r^T b||^2 = squared norm of the dropped components
         beta = ((U.transpose(1, 2) @ b[:, :, None])[:, :, 0] * ~keep).norm(dim=1)
         beta_dual = torch.zeros_like(beta)
+        U = U * keep[:, None, :]
     else:
+        U = None
         G = _gram(A, rows=False)
         evals, V = torch.linalg.eigh(G)
         keep = evals > _RCOND * evals[:, -1:].clamp_min(0)
@@ -980,7 +991,9 @@ def _orthonormalise(A: torch.Tensor, b: torch.Tensor) -> _Orthonormalised:
         K = V.transpose(1, 2) * keep[:, :, None]
         c = (z_ls[:, None, :] @ V)[:, 0] * keep
         beta_dual = beta
-    return _Orthonormalised(K=K.contiguous(), sigma=s, c=c, beta=beta, beta_dual=beta_dual)
+    return _Orthonormalised(
+        K=K.contiguous(), sigma=s, c=c, beta=beta, beta_dual=beta_dual, A=A, b=b, U=U
+    )
 
 
 def _project_ellipsoid(y, yb, s2, mu):
@@ -1074,15 +1087,15 @@ def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None):
     or if beta > 0, :func:`_support_solve` on the support of ``zp``.
     ``saved``: (basis, objective) where the previous simplex attempt ran
     out of pivots (see :func:`_simplex`). Returns ((z, certified gap, dual
-    value) or None, the (basis, objective) to keep for next time or None,
+    point p of the accepted pair) or None, the (basis, objective) to keep for next time or None,
     whether the simplex found the basis pursuit optimal but uncertified and
     the support solve failed too: then the minimiser does not interpolate).
     """
     last_dual = []
 
     def certified(z, p):  # (relative gap, accepted by the stopping rule)
-        gap, primal, dual = _certified_pair(M, g, beta, beta_dual, thr, z, p)
-        last_dual.append(dual)
+        gap, primal, _ = _certified_pair(M, g, beta, beta_dual, thr, z, p)
+        last_dual.append(p)
         return gap, bool(_accepted(gap, primal, tol))
 
     def with_dual(result):  # the accepted pair is the last one certified
@@ -1285,9 +1298,9 @@ class _State:
     tensors = (
         "K", "sigma", "sigma2", "c", "beta", "beta_dual", "thr", "z", "q", "qb", "Kz", "zp",
         "z0", "q0", "qb0", "Kz0", "z_last", "q_last", "omega", "tau", "sig", "tthr",
-        "k", "res0", "res_prev", "mu", "support_prev", "L", "A", "b",
+        "k", "res0", "res_prev", "mu", "support_prev", "A", "b", "L", "U",
     )  # fmt: skip
-    arrays = ("ids", "next_polish", "backoff", "saved")
+    arrays = ("ids", "next_polish", "backoff", "saved", "p_polish")
 
     def __init__(self, **fields):
         for name, value in fields.items():
@@ -1297,7 +1310,7 @@ class _State:
         index = torch.as_tensor(np.flatnonzero(mask), device=self.z.device)
         for name in self.tensors:
             value = getattr(self, name)
-            if value is not None:  # L, A, b: interpolation form only
+            if value is not None:  # L, U: one form only
                 setattr(self, name, value[index])
         for name in self.arrays:
             setattr(self, name, getattr(self, name)[mask])
@@ -1314,28 +1327,24 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
     ``interpolate``: try the interpolation form (:func:`_interpolation_form`,
     m <= N), where the iteration solves the weighted basis pursuit; the general
     form (:func:`_orthonormalise`) is used if it is False or not applicable.
-    Returns numpy arrays z (B, N), iterations (B,), converged (B,), gap (B,),
-    the dual lower bound (B,) of the final certificate, for b scaled to unit
-    norm (``_solve_primal_dual`` re-checks the gap against A and b), and
-    ``handoff`` (B,): trials stopped because the data cannot be interpolated
-    at this λ (the basis pursuit's optimal dual has norm > 1), to be solved
-    again in the general form.
+    Returns numpy arrays z (B, N), iterations (B,), the dual point p (B, m)
+    of each trial's final certificate, for b scaled to unit norm and in the
+    coordinates of A and b (:func:`_original_dual`; ``_solve_primal_dual``
+    certifies the pair on A and b with :func:`_certify`), and ``handoff``
+    (B,): trials stopped because the data cannot be interpolated at this λ
+    (the basis pursuit's optimal dual has norm > 1), to be solved again in
+    the general form. Every trial must have b != 0.
     """
     dtype = torch.float64
     B, m, N = A_np.shape
     out_z = np.zeros((B, N))
     out_iters = np.zeros(B, dtype=np.int64)
-    out_conv = np.zeros(B, dtype=bool)
-    out_gap = np.zeros(B)
-    out_dual = np.zeros(B)
+    out_p = np.zeros((B, m))
     out_handoff = np.zeros(B, dtype=bool)
     b_norm = np.linalg.norm(b_np, axis=1)
-    active = np.flatnonzero(b_norm > 0)
-    out_conv[b_norm == 0] = True  # b = 0: z = 0 is optimal
-    if active.size == 0:
-        return out_z, out_iters, out_conv, out_gap, out_dual, out_handoff
-    A = torch.as_tensor(A_np[active], dtype=dtype, device=device)
-    bs = torch.as_tensor(b_np[active] / b_norm[active, None], dtype=dtype, device=device)
+    active = np.arange(B)
+    A = torch.as_tensor(A_np, dtype=dtype, device=device)
+    bs = torch.as_tensor(b_np / b_norm[:, None], dtype=dtype, device=device)
     pre = _interpolation_form(A, bs) if interpolate and m <= N else None
     if pre is None:
         pre = _orthonormalise(A, bs)
@@ -1357,10 +1366,10 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
         res0=torch.full((Bact,), math.inf, dtype=dtype, device=device),
         res_prev=torch.full((Bact,), math.inf, dtype=dtype, device=device),
         mu=zeros(Bact), support_prev=torch.zeros(Bact, N, dtype=torch.bool, device=device),
-        L=pre.L, A=pre.A, b=pre.b,
+        A=pre.A, b=pre.b, L=pre.L, U=pre.U,
         ids=active.copy(), next_polish=np.zeros(Bact, dtype=np.int64),
         backoff=np.full(Bact, _POLISH_BACKOFF, dtype=np.int64),
-        saved=np.full(Bact, None, dtype=object),
+        saved=np.full(Bact, None, dtype=object), p_polish=np.full(Bact, None, dtype=object),
     )  # fmt: skip
     del pre
     st.set_steps()
@@ -1368,15 +1377,13 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
     while True:
         KTq = (st.q[:, None, :] @ st.K)[:, 0]
         if it % _CHECK_EVERY == 0 or it >= max_iter:
-            done, gap, dual, handoff = _check_and_polish(st, KTq, it, tol)
+            done, handoff = _check_and_polish(st, KTq, it, tol)
             finished = done | handoff | (it >= max_iter)
             if finished.any():
                 ids = st.ids[finished]
                 out_z[ids] = st.z[torch.as_tensor(finished, device=device)].cpu().numpy()
-                out_gap[ids] = gap[finished]
-                out_dual[ids] = dual[finished]
+                out_p[ids] = np.stack([_original_dual(st, j) for j in np.flatnonzero(finished)])
                 out_iters[ids] = it
-                out_conv[ids] = done[finished]
                 out_handoff[ids] = handoff[finished]
                 if finished.all():
                     break
@@ -1404,8 +1411,45 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
         if bool(restart.any()):
             _restart(st, restart, zp, qp, qbp, Kzp)
         it += 1
-    out_z[active] *= b_norm[active, None]
-    return out_z, out_iters, out_conv, out_gap, out_dual, out_handoff
+    out_z *= b_norm[:, None]
+    return out_z, out_iters, out_p, out_handoff
+
+
+def _original_dual(st: "_State", j: int) -> np.ndarray:
+    """Dual point of trial j's certificate in the coordinates of A and b (b scaled to unit norm).
+
+    The polished pair's dual, else the iterate's: :math:`p_M = \\Sigma^{-1}q`
+    (general form) or :math:`L^{-\\top}q` (interpolation form, already in
+    those coordinates). The rotated problem of the general form has
+    :math:`M = U^\\top A` for m <= N, so :math:`p = Up_M`; for m > N,
+    :math:`M = \\Sigma V^\\top` and :math:`Az - b = U_A(Mz - g) - r` with
+    :math:`U_A = AV\\Sigma^{-1}` and the least-squares residual
+    :math:`r \\perp \\mathrm{range}(A)`, :math:`\\|r\\| = \\beta`, so
+    :math:`p = U_A p_M - (1 - \\|p_M\\|^2)_+^{1/2}\\, r/\\beta`.
+    """
+    p_M = st.p_polish[j]
+    if st.L is not None:
+        p = _dual_point(st.L[j], st.q[j]) if p_M is None else p_M
+    else:
+        if p_M is None:
+            p_M = st.q[j] / st.sigma[j]
+        if st.U is not None:
+            p = st.U[j] @ p_M
+        else:
+            A, K = st.A[j], st.K[j]
+            p = A @ (K.T @ (p_M / st.sigma[j]))
+            if float(st.beta[j]) > 0.0:
+                # r / ||r||: the residual b - A z_ls is exact only to rounding
+                # relative to b, so A^T r / ||r|| would not be small when ||r||
+                # is; projecting it twice more onto range(A)^perp (with the
+                # pseudo-inverse K^T diag(1/sigma^2) K A^T) makes A^T r small
+                # relative to ||r|| itself
+                residual = st.b[j] - A @ (K.T @ st.c[j])
+                for _ in range(2):
+                    residual = residual - A @ (K.T @ ((K @ (A.T @ residual)) / st.sigma2[j]))
+                q_beta = math.sqrt(max(1.0 - float(p_M @ p_M), 0.0))
+                p = p - q_beta / residual.norm().clamp_min(_TINY) * residual
+    return p.cpu().numpy()
 
 
 def _restart_due(st, zp, qp, qbp, Kzp, it):
@@ -1450,17 +1494,16 @@ def _restart(st, restart, zp, qp, qbp, Kzp):
 def _check_and_polish(st, KTq, it, tol):
     """Certified gaps of the running trials; polish those whose support settled.
 
-    Returns numpy arrays ``done`` (stopping rule met), ``gap``, the dual
-    values (problem scaled to ||b|| = 1) and ``handoff`` (interpolation form:
-    the minimiser does not interpolate, see :func:`_polish`); polished trials
-    get their exact solution written into ``st.z``.
+    Returns numpy arrays ``done`` (stopping rule met) and ``handoff``
+    (interpolation form: the minimiser does not interpolate, see
+    :func:`_polish`); polished trials get their exact solution written into
+    ``st.z`` and the dual point of its certificate into ``st.p_polish``.
     """
-    gap_t, primal_t, dual_t = _certified_gap(st, KTq)
-    gap, dual = gap_t.cpu().numpy(), dual_t.cpu().numpy()
-    done = _accepted(gap, primal_t.cpu().numpy(), tol)
+    gap_t, primal_t, _ = _certified_gap(st, KTq)
+    done = _accepted(gap_t.cpu().numpy(), primal_t.cpu().numpy(), tol)
     handoff = np.zeros_like(done)
     if it == 0:
-        return done, gap, dual, handoff
+        return done, handoff
     support = st.zp != 0
     changed = (support != st.support_prev).sum(1)
     stable = (changed <= _SUPPORT_CHANGE * support.sum(1)).cpu().numpy()
@@ -1476,14 +1519,14 @@ def _check_and_polish(st, KTq, it, tol):
         if last is not None:  # the simplex ran out of pivots: keep its vertex
             st.saved[j] = last
         if result is not None:
-            st.z[j], gap[j], dual[j] = result
+            st.z[j], _, st.p_polish[j] = result
             done[j] = True
         elif not_interpolating and st.L is not None:
             handoff[j] = True
         else:
             st.next_polish[j] = it + st.backoff[j]
             st.backoff[j] *= _BACKOFF_GROWTH
-    return done, gap, dual, handoff
+    return done, handoff
 
 
 # ====================================================================== fit
