@@ -16,9 +16,12 @@ T = 20, in float32 and float64, all measured in this run:
 - the largest relative difference of the float64 loss histories of batched
   and sequential training (they must agree to rounding).
 
-Usage: ``python benchmarks/dnn.py [--quick] [--threads N]``. The last line
-printed is ``dnn-speedup <1x10 float32 ratio> <4x40 float32 ratio> maxdiff
-<float64 difference>``. Timings on a shared machine are noisy.
+Usage: ``python benchmarks/dnn.py [--quick] [--threads N] [--device cuda]``.
+The last line printed is ``dnn-speedup <1x10 float32 ratio> <4x40 float32
+ratio> maxdiff <float64 difference>``. With ``--device cuda`` every method,
+the matmul throughput included, runs on the GPU (CUDA kernels are
+asynchronous: the timings synchronise). Timings on a shared machine are
+noisy.
 """
 
 from __future__ import annotations
@@ -48,26 +51,29 @@ def matmul_flops(architecture: dnn.Architecture, d: int, m: int) -> float:
     return 3.0 * forward - 2.0 * m * sizes[0] * sizes[1]
 
 
-def gflops(fn, flops: float, repeat: int) -> float:
+def gflops(fn, flops: float, repeat: int, device: torch.device) -> float:
     """GFLOP/s of the fastest of ``repeat`` calls (after one warm-up call)."""
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
+
+    def timed() -> float:
         start = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - start)
-    return flops / best / 1e9
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        return time.perf_counter() - start
+
+    timed()
+    return flops / min(timed() for _ in range(repeat)) / 1e9
 
 
-def matmul_throughput(dtype: torch.dtype, quick: bool) -> tuple[float, float]:
+def matmul_throughput(dtype: torch.dtype, quick: bool, device: torch.device) -> tuple[float, float]:
     """GFLOP/s of a (20, 500, 100) @ (20, 100, 100) bmm and of a square matmul."""
     g = torch.Generator().manual_seed(0)
-    a = torch.randn(TRIALS, M, 100, generator=g, dtype=dtype)
-    b = torch.randn(TRIALS, 100, 100, generator=g, dtype=dtype)
-    bmm = gflops(lambda: torch.bmm(a, b), 2.0 * TRIALS * M * 100 * 100, 20 if quick else 100)
+    a = torch.randn(TRIALS, M, 100, generator=g, dtype=dtype).to(device)
+    b = torch.randn(TRIALS, 100, 100, generator=g, dtype=dtype).to(device)
+    bmm = gflops(lambda: torch.bmm(a, b), 2.0 * TRIALS * M * 100 * 100, 20 if quick else 100, device)
     n = 1024 if quick else 2048
-    sq = torch.randn(n, n, generator=g, dtype=dtype)
-    square = gflops(lambda: sq @ sq, 2.0 * n**3, 5 if quick else 10)
+    sq = torch.randn(n, n, generator=g, dtype=dtype).to(device)
+    square = gflops(lambda: sq @ sq, 2.0 * n**3, 5 if quick else 10, device)
     return bmm, square
 
 
@@ -80,12 +86,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short runs (under 5 minutes)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--repeat", type=int, default=None, help="timings per method, best kept (default 3, quick 2)")
+    parser.add_argument("--device", default="cpu", help="torch device for every method (default cpu)")
     args = parser.parse_args()
+    device = dnn._resolve_device(args.device)  # a clear error if CUDA is missing
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     repeat = args.repeat or (2 if args.quick else 3)
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads, d={D}, m={M}, T={TRIALS}; "
+        f"torch {torch.__version__}, device {dnn._device_description(device)}, d={D}, m={M}, T={TRIALS}; "
         f"rates are the best of {repeat} alternating timings"
     )
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
@@ -109,17 +117,19 @@ def main() -> None:
             epochs, seq_trials, seq_epochs = EPOCHS[args.quick][shape]
             cfg = dnn.TrainingConfig(precision=precision, epochs=epochs, history_stride=max(1, epochs // 20))
             seq_cfg = dnn.TrainingConfig(precision=precision, epochs=seq_epochs, history_stride=cfg.history_stride)
-            dnn.train(arch, dnn.TrainingConfig(precision=precision, epochs=2), y, f, device="cpu", progress=False)
+            warm_up = dnn.TrainingConfig(precision=precision, epochs=2)  # one-time costs, not timed
+            dnn.train(arch, warm_up, y, f, device=device, progress=False)
+            dnn._train_sequential(arch, warm_up, y[:1], f[:1], device=device)
             rate_b = rate_s = rate_1 = 0.0
             for _ in range(repeat):  # alternate the methods; keep each one's best
-                bmm_now, square_now = matmul_throughput(dtype, args.quick)
+                bmm_now, square_now = matmul_throughput(dtype, args.quick, device)
                 bmm_rate, square_rate = max(bmm_rate, bmm_now), max(square_rate, square_now)
-                rate_b = max(rate_b, trial_epochs_per_second([dnn.train(arch, cfg, y, f, device="cpu", progress=False)]))
-                sequential = dnn._train_sequential(arch, seq_cfg, y[:seq_trials], f[:seq_trials], device="cpu")
+                rate_b = max(rate_b, trial_epochs_per_second([dnn.train(arch, cfg, y, f, device=device, progress=False)]))
+                sequential = dnn._train_sequential(arch, seq_cfg, y[:seq_trials], f[:seq_trials], device=device)
                 rate_s = max(rate_s, trial_epochs_per_second([sequential]))
                 if shape != (10, 100):  # the batched engine on one trial at a time
                     one = [
-                        dnn.train(arch, seq_cfg, y[t : t + 1], f[t : t + 1], device="cpu", progress=False)
+                        dnn.train(arch, seq_cfg, y[t : t + 1], f[t : t + 1], device=device, progress=False)
                         for t in range(seq_trials)
                     ]
                     rate_1 = max(rate_1, trial_epochs_per_second(one))
@@ -128,7 +138,7 @@ def main() -> None:
             one_ratio = f"{rate_b / rate_1:.1f}" if rate_1 else ""
             if precision == "double":
                 # same configuration on the same trials: compare loss histories
-                check = dnn.train(arch, seq_cfg, y[:seq_trials], f[:seq_trials], device="cpu", progress=False)
+                check = dnn.train(arch, seq_cfg, y[:seq_trials], f[:seq_trials], device=device, progress=False)
                 diff = np.abs(check.history - sequential.history) / np.abs(sequential.history)
                 maxdiff = max(maxdiff, float(np.nanmax(diff)))
             rows.append((arch, rate_b, rate_s, ratio, one_ratio, rate_b * matmul_flops(arch, D, M) / 1e9))
