@@ -176,19 +176,17 @@ def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
     full = cs._homotopy(A, b, thr, 1e-7, 10_000)
     assert full.z is not None and full.steps > 40  # dense: about m breakpoints
     full_path = 4.0 * 40 * 84 * 40 + 12.0 * 40 * 40**2  # the rule's estimate, 1.3e6 flops
-    monkeypatch.setattr(cs, "_PROBE_WORK", 1e5)
-    monkeypatch.setattr(cs, "_PROBE_GAP", 1e-12)
+    monkeypatch.setattr(cs, "_PROBES", ((3, 1e-12),))
     monkeypatch.setattr(cs, "_ILL_WORK", 1.0)
     monkeypatch.setattr(cs, "_HOMOTOPY_WORK", 2 * full_path)
     assert cs._homotopy(A, b, thr, 1e-7, 10_000).steps == full.steps
     monkeypatch.setattr(cs, "_HOMOTOPY_WORK", full_path / 2)
     early = cs._homotopy(A, b, thr, 1e-7, 10_000)
     assert early.z is None
-    # it stops once 1e5 flops (about 2 m N per breakpoint) are spent
-    assert early.steps <= 1e5 / (2 * 40 * 84) + 2
+    assert early.steps == 3  # the probe: gap above 1e-12 after 3 breakpoints
     # without the probe, it stops after a tenth of the PDHG stage's estimated
     # work, 3 m^2 N + 2400 m N flops (8.5e6 here): before the end of the path
-    monkeypatch.setattr(cs, "_PROBE_GAP", math.inf)
+    monkeypatch.setattr(cs, "_PROBES", ())
     share = cs._homotopy(A, b, thr, 1e-7, 10_000)
     assert share.z is None and early.steps < share.steps < full.steps
     assert share.steps <= 0.1 * (3 * 40 * 40 * 84 + 2400 * 40 * 84) / (2 * 40 * 84) + 2
@@ -341,6 +339,19 @@ def test_low_dimension_interpolation_regime(d, m, n_max):
     for sol in (fast, ref):
         resid = np.linalg.norm(np.einsum("tmn,tn->tm", A, sol.z) - b, axis=1)
         assert np.all(resid <= 1e-9 * np.linalg.norm(b, axis=1)), resid
+
+
+def test_homotopy_solves_the_sparse_interpolant_in_d3_at_large_m():
+    """exp_cos in d = 3, N = 1952, m = 1125 (a paper-scale E1 case): the
+    solution is sparse compared with m and the homotopy certifies it after
+    about 65 breakpoints; its budget must not stop it (the PDHG stage fails
+    to converge here within 10,000 iterations)."""
+    f = functions.get("exp_cos")
+    Lambda = polynomials.hyperbolic_cross(3, polynomials.largest_order("hyperbolic_cross", 3, 2000))
+    y = sampling.uniform(3, 1125, 1, np.random.default_rng(1))
+    sol = cs.fit(y, f(y[0])[None], Lambda)
+    assert sol.converged.all() and np.all(sol.path == "homotopy")
+    assert np.all(sol.iterations < 200)
 
 
 def test_gap_floor_certifies_objective_at_rounding_level(monkeypatch):

@@ -138,11 +138,11 @@ _CVXPY_MAX_ITER = 200
 
 # Homotopy internals (documented in `solve` and `_homotopy`).
 # Unless the whole path (to a dense solution) costs at most _HOMOTOPY_WORK
-# flops, the homotopy gives up once its best gap is above _PROBE_GAP after
-# _PROBE_WORK flops, or once it has spent _HOMOTOPY_SHARE of the flops the
+# flops, the homotopy gives up once its best gap is above g after n
+# breakpoints, (n, g) in _PROBES, or once it has spent _HOMOTOPY_SHARE of the flops the
 # PDHG stage would need (estimated); and in any case when ...
 _HOMOTOPY_WORK = 5e8
-_PROBE_WORK, _PROBE_GAP = 2.5e7, 0.1
+_PROBES = ((12, 0.4), (20, 0.1))
 _HOMOTOPY_SHARE = 0.1
 _HOMOTOPY_PATIENCE = 50  # ... its best gap has not fallen ...
 _HOMOTOPY_PROGRESS = 10.0  # ... this many times over the last _HOMOTOPY_PATIENCE steps
@@ -386,13 +386,17 @@ def solve(
     PDHG stage alone fails in that regime too, with gaps of order 1 after
     50,000 iterations: the minimiser is a highly degenerate vertex, a few
     nonzeros against m equations, on which its simplex polish stalls.)
-    Budget: the homotopy goes on past 2.5e7 flops only if its certified gap
-    is below 0.1 by then, and up to a tenth of the flops the PDHG stage
+    Budget: the homotopy goes on past 12 breakpoints only if its certified
+    gap is below 0.4 by then, past 20 only if it is below 0.1, and up to a
+    tenth of the flops the PDHG stage
     would take (about :math:`3mkN + 2400kN`, k = min(m, N): its set-up and
     some 600 iterations) — enough for a solution that is sparse compared
-    with m (``exp_cos`` in d = 1 needs 6 breakpoints, in d = 2 at m = 1200
-    about 22, 1e8 flops, with a gap of 2e-2 after 6) — unless following the
-    whole path, :math:`2\\min(m,N)` breakpoints,
+    with m (``exp_cos`` in d = 1 needs 6 breakpoints; in d = 2 at m = 1200
+    about 22, with a gap of 2e-2 after 6; in d = 3 at m = 1125 about 65,
+    with 3e-4 after 20, where the PDHG stage fails to converge within
+    10,000 iterations; ``exp_cos5`` in d = 1 at m = 400 about 28, with 0.3
+    after 12 and 8e-5 after 20; whereas for ``exp_cos`` in d = 8 at m = 750
+    the gap is still 0.5 after 12) — unless following the whole path, :math:`2\\min(m,N)` breakpoints,
     would cost at most 5e8 flops (5e9 once the support is ill-conditioned,
     as for discontinuous data in d = 1), because a dense solution
     (``exp_cos`` in d = 8 at m = 750 needs about 1,400 breakpoints, 9 s) is
@@ -692,7 +696,8 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
     rounding relative to p. Gives up (``z=None``) after ``max_steps`` steps;
     when the whole path (to a support of min(m, N) columns) would cost more
     than ``_HOMOTOPY_WORK`` = 5e8 flops and either the best gap is still
-    above 0.1 after 2.5e7 flops or the work exceeds a tenth of an estimate of
+    above 0.4 after 12 breakpoints or above 0.1 after 20 (``_PROBES``) or the
+    work exceeds a tenth of an estimate of
     the PDHG stage's, :math:`3 m k N + 2400 k N` flops, k = min(m, N);
     ten times more once the support is ill-conditioned (a squared Cholesky
     pivot below 0.1 of its column's squared norm, typical in d = 1: the PDHG
@@ -797,7 +802,10 @@ def _homotopy(A: np.ndarray, b: np.ndarray, thr: np.ndarray, tol: float, max_ste
         budget = _HOMOTOPY_WORK * (_ILL_WORK if min_pivot < _ILL_PIVOT else 1.0)
         if (
             t_next <= 0.0
-            or (full_path > budget and (work > _HOMOTOPY_SHARE * pdhg_work or (work > _PROBE_WORK and best > _PROBE_GAP)))
+            or (
+                full_path > budget
+                and (work > _HOMOTOPY_SHARE * pdhg_work or any(step >= n and best > g for n, g in _PROBES))
+            )
             or (
                 work > budget
                 and step > _HOMOTOPY_PATIENCE
@@ -1074,14 +1082,14 @@ def _dual_point(L: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return torch.linalg.solve_triangular(L.transpose(-1, -2), q[..., None], upper=True)[..., 0]
 
 
-def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None):
+def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None, *, simplex=True):
     """Exact solution near the PDHG iterate, with a dual certificate (one trial).
 
     Works on a problem :math:`\\min_z \\lambda\\|z\\|_{1,u} +
     \\|(Mz - g, \\beta)\\|_2` (r x N) with the same objective as the original
     one: A, b themselves (interpolation form) or the rotated M = Sigma K,
     g = Sigma c (general form); ``p0`` is the PDHG dual as a point of
-    R^r. If the data can be interpolated (beta = 0) first the
+    R^r. If the data can be interpolated (beta = 0, and ``simplex``) first the
     weighted basis pursuit :func:`_simplex` started from ``zp``; if that
     reaches LP optimality without certificate (λ too large to interpolate),
     or if beta > 0, :func:`_support_solve` on the support of ``zp``.
@@ -1102,7 +1110,7 @@ def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None):
         return None if result is None else (*result, last_dual[-1])
 
     lp_optimal = False
-    if float(beta) <= _BETA_INTERPOLATION:
+    if simplex and float(beta) <= _BETA_INTERPOLATION:
         result, last, lp_optimal = _simplex(M, g, thr, zp, p0, certified, tol, saved)
         if result is not None or last is not None:
             return with_dual(result), last, False
@@ -1418,7 +1426,8 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
 def _original_dual(st: "_State", j: int) -> np.ndarray:
     """Dual point of trial j's certificate in the coordinates of A and b (b scaled to unit norm).
 
-    The polished pair's dual, else the iterate's: :math:`p_M = \\Sigma^{-1}q`
+    The polished pair's dual (polished on A and b themselves, except in the
+    general form with m <= N), else the iterate's: :math:`p_M = \\Sigma^{-1}q`
     (general form) or :math:`L^{-\\top}q` (interpolation form, already in
     those coordinates). The rotated problem of the general form has
     :math:`M = U^\\top A` for m <= N, so :math:`p = Up_M`; for m > N,
@@ -1427,12 +1436,13 @@ def _original_dual(st: "_State", j: int) -> np.ndarray:
     :math:`r \\perp \\mathrm{range}(A)`, :math:`\\|r\\| = \\beta`, so
     :math:`p = U_A p_M - (1 - \\|p_M\\|^2)_+^{1/2}\\, r/\\beta`.
     """
-    p_M = st.p_polish[j]
-    if st.L is not None:
-        p = _dual_point(st.L[j], st.q[j]) if p_M is None else p_M
+    polished = st.p_polish[j]  # on A, b, except in the general form with m <= N
+    if polished is not None:
+        p = polished if st.U is None else st.U[j] @ polished
+    elif st.L is not None:
+        p = _dual_point(st.L[j], st.q[j])
     else:
-        if p_M is None:
-            p_M = st.q[j] / st.sigma[j]
+        p_M = st.q[j] / st.sigma[j]
         if st.U is not None:
             p = st.U[j] @ p_M
         else:
@@ -1509,12 +1519,18 @@ def _check_and_polish(st, KTq, it, tol):
     stable = (changed <= _SUPPORT_CHANGE * support.sum(1)).cpu().numpy()
     st.support_prev = support
     for j in np.flatnonzero(stable & ~done & (it >= st.next_polish)):
-        if st.L is None:  # the rotated problem M = Sigma K, g = Sigma c, q = Sigma p
-            M, g, p0 = st.sigma[j][:, None] * st.K[j], st.sigma[j] * st.c[j], st.q[j] / st.sigma[j]
-        else:
+        beta, beta_dual, simplex = st.beta[j], st.beta_dual[j], True
+        if st.L is not None:
             M, g, p0 = st.A[j], st.b[j], _dual_point(st.L[j], st.q[j])
+        elif st.U is not None:  # the rotated problem M = U^T A = Sigma K, g = Sigma c, q = Sigma p
+            M, g, p0 = st.sigma[j][:, None] * st.K[j], st.sigma[j] * st.c[j], st.q[j] / st.sigma[j]
+        else:  # m > N: on A and b themselves (mapping a dual of the rotated problem
+            # back multiplies its rounding errors by cond(A), see `_original_dual`)
+            M, g, p0 = st.A[j], st.b[j], torch.as_tensor(_original_dual(st, j))
+            beta = beta_dual = torch.zeros_like(beta)
+            simplex = False
         result, last, not_interpolating = _polish(
-            M, g, st.beta[j], st.beta_dual[j], st.thr[j], st.zp[j], p0, tol, st.saved[j]
+            M, g, beta, beta_dual, st.thr[j], st.zp[j], p0, tol, st.saved[j], simplex=simplex
         )
         if last is not None:  # the simplex ran out of pivots: keep its vertex
             st.saved[j] = last
