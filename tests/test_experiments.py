@@ -110,6 +110,23 @@ def test_store_round_trip_and_damage_detection(tmp_path):
     assert store.read("missing") is None
 
 
+def test_store_write_removes_what_a_killed_write_left(tmp_path):
+    """A run killed between creating its temporary file and the rename leaves
+    ``.<key>.*.tmp`` behind; the next write of that unit removes it, and
+    leaves other units' files alone."""
+    store = Store(tmp_path)
+    (tmp_path / "ab").mkdir()
+    stale = tmp_path / "ab" / ".abc.k1ll3d.tmp"
+    stale.write_text('{"key": "abc", "rec')
+    other = tmp_path / "ab" / ".abd.xyz.tmp"
+    other.write_text("")
+    with store.lock("abc") as acquired:
+        assert acquired
+        store.write("abc", {"c": 1}, [{"trial": 0}])
+    assert not stale.exists() and other.exists()
+    assert store.read("abc")["records"] == [{"trial": 0}]
+
+
 def test_store_location_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("DNNGAP_RESULTS", str(tmp_path / "elsewhere"))
     assert Store().root == tmp_path / "elsewhere"

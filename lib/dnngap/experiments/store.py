@@ -110,7 +110,11 @@ class Store:
         return payload
 
     def write(self, key: str, config: dict[str, Any], records: list[dict[str, Any]]) -> Path:
-        """Atomically write one unit's records."""
+        """Atomically write one unit's records (a temporary file, then a rename).
+
+        Call it holding the unit's :meth:`lock`: it also deletes the temporary
+        files of this unit that a killed process left behind.
+        """
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         payload = {"key": key, "config": config, "records": records, "checksum": _checksum(records)}
@@ -125,6 +129,9 @@ class Store:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
+        for stale in path.parent.glob(f".{key}.*.tmp"):  # from a run killed mid-write
+            with contextlib.suppress(FileNotFoundError):
+                stale.unlink()
         return path
 
     @contextlib.contextmanager
