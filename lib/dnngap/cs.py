@@ -1526,7 +1526,7 @@ def _check_and_polish(st, KTq, it, tol):
             M, g, p0 = st.sigma[j][:, None] * st.K[j], st.sigma[j] * st.c[j], st.q[j] / st.sigma[j]
         else:  # m > N: on A and b themselves (mapping a dual of the rotated problem
             # back multiplies its rounding errors by cond(A), see `_original_dual`)
-            M, g, p0 = st.A[j], st.b[j], torch.as_tensor(_original_dual(st, j))
+            M, g, p0 = st.A[j], st.b[j], torch.as_tensor(_original_dual(st, j), device=st.z.device)
             beta = beta_dual = torch.zeros_like(beta)
             simplex = False
         result, last, not_interpolating = _polish(
