@@ -388,7 +388,7 @@ def test_simplex_resumes_from_its_last_basis(monkeypatch):
     thr = 1e-4 * torch.as_tensor(polynomials.weights(Lambda))
 
     def certified(z, p):
-        gap, primal, _ = cs._certified_pair(A, g, 0.0, 0.0, thr, z, p)
+        gap, primal = cs._certified_pair(A, g, 0.0, 0.0, thr, z, p)
         return gap, bool(cs._accepted(gap, primal, 1e-7))
 
     start = torch.zeros(len(Lambda), dtype=torch.float64)

@@ -1042,7 +1042,7 @@ def _project_ellipsoid(y, yb, s2, mu):
 
 
 def _certified_gap(st: "_State", KTq: torch.Tensor):
-    """Certified relative gap, primal and dual values of the iterates (batched).
+    """Certified relative gaps and primal values of the iterates (batched).
 
     General form. Primal:
     :math:`\\lambda\\|z\\|_{1,u} + (\\|\\Sigma(Kz - c)\\|^2 + \\beta^2)^{1/2}`.
@@ -1074,7 +1074,7 @@ def _certified_gap(st: "_State", KTq: torch.Tensor):
     ).clamp(max=1.0)
     qb_best = (1.0 - (s * dual_norm) ** 2).clamp_min(0.0).sqrt()
     dual = -s * (rhs * y).sum(1) + st.beta_dual * qb_best
-    return (primal - dual) / primal.clamp_min(tiny), primal, dual
+    return (primal - dual) / primal.clamp_min(tiny), primal
 
 
 def _dual_point(L: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
@@ -1102,7 +1102,7 @@ def _polish(M, g, beta, beta_dual, thr, zp, p0, tol, saved=None, *, simplex=True
     last_dual = []
 
     def certified(z, p):  # (relative gap, accepted by the stopping rule)
-        gap, primal, _ = _certified_pair(M, g, beta, beta_dual, thr, z, p)
+        gap, primal = _certified_pair(M, g, beta, beta_dual, thr, z, p)
         last_dual.append(p)
         return gap, bool(_accepted(gap, primal, tol))
 
@@ -1124,7 +1124,7 @@ def _certified_pair(M, g, beta, beta_dual, thr, z, p):
     p is scaled by the largest s <= 1 with ||s p|| <= 1 and
     |M^T s p| <= lam u; the dual value is
     -s <g, p> + beta_dual (1 - ||s p||^2)^{1/2} (see `_Orthonormalised`).
-    Returns (relative gap, primal value, dual value).
+    Returns (relative gap, primal value).
     """
     tiny = torch.finfo(z.dtype).tiny
     primal = (thr * z.abs()).sum() + torch.sqrt((M @ z - g).square().sum() + beta**2)
@@ -1132,7 +1132,7 @@ def _certified_pair(M, g, beta, beta_dual, thr, z, p):
     ratio = (M.T @ p).abs() / thr
     s = torch.minimum(1.0 / pn.clamp_min(tiny), 1.0 / ratio.max().clamp_min(tiny)).clamp(max=1.0)
     dual = -s * (g @ p) + beta_dual * (1.0 - (s * pn) ** 2).clamp_min(0.0).sqrt()
-    return float((primal - dual) / primal.clamp_min(tiny)), float(primal), float(dual)
+    return float((primal - dual) / primal.clamp_min(tiny)), float(primal)
 
 
 def _support_solve(M, g, beta, thr, zp, p0, certified, tol):
@@ -1350,34 +1350,32 @@ def _pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
     out_p = np.zeros((B, m))
     out_handoff = np.zeros(B, dtype=bool)
     b_norm = np.linalg.norm(b_np, axis=1)
-    active = np.arange(B)
     A = torch.as_tensor(A_np, dtype=dtype, device=device)
     bs = torch.as_tensor(b_np / b_norm[:, None], dtype=dtype, device=device)
     pre = _interpolation_form(A, bs) if interpolate and m <= N else None
     if pre is None:
         pre = _orthonormalise(A, bs)
-    del A, bs
-    Bact, r, _ = pre.K.shape
+    r = pre.K.shape[1]
 
     def zeros(*shape):
         return torch.zeros(*shape, dtype=dtype, device=device)
 
-    thr = (lam * torch.as_tensor(weights, dtype=dtype, device=device))[None, :].repeat(Bact, 1)
+    thr = (lam * torch.as_tensor(weights, dtype=dtype, device=device))[None, :].repeat(B, 1)
     st = _State(
         K=pre.K, sigma=pre.sigma, sigma2=pre.sigma**2, c=pre.c, beta=pre.beta,
-        beta_dual=pre.beta_dual, thr=thr, z=zeros(Bact, N), q=zeros(Bact, r), qb=zeros(Bact),
-        Kz=zeros(Bact, r),
-        zp=zeros(Bact, N), z0=zeros(Bact, N), q0=zeros(Bact, r), qb0=zeros(Bact),
-        Kz0=zeros(Bact, r), z_last=zeros(Bact, N), q_last=zeros(Bact, r),
-        omega=torch.full((Bact,), _OMEGA0, dtype=dtype, device=device),
-        tau=None, sig=None, tthr=None, k=zeros(Bact),
-        res0=torch.full((Bact,), math.inf, dtype=dtype, device=device),
-        res_prev=torch.full((Bact,), math.inf, dtype=dtype, device=device),
-        mu=zeros(Bact), support_prev=torch.zeros(Bact, N, dtype=torch.bool, device=device),
+        beta_dual=pre.beta_dual, thr=thr, z=zeros(B, N), q=zeros(B, r), qb=zeros(B),
+        Kz=zeros(B, r),
+        zp=zeros(B, N), z0=zeros(B, N), q0=zeros(B, r), qb0=zeros(B),
+        Kz0=zeros(B, r), z_last=zeros(B, N), q_last=zeros(B, r),
+        omega=torch.full((B,), _OMEGA0, dtype=dtype, device=device),
+        tau=None, sig=None, tthr=None, k=zeros(B),
+        res0=torch.full((B,), math.inf, dtype=dtype, device=device),
+        res_prev=torch.full((B,), math.inf, dtype=dtype, device=device),
+        mu=zeros(B), support_prev=torch.zeros(B, N, dtype=torch.bool, device=device),
         A=pre.A, b=pre.b, L=pre.L, U=pre.U,
-        ids=active.copy(), next_polish=np.zeros(Bact, dtype=np.int64),
-        backoff=np.full(Bact, _POLISH_BACKOFF, dtype=np.int64),
-        saved=np.full(Bact, None, dtype=object), p_polish=np.full(Bact, None, dtype=object),
+        ids=np.arange(B), next_polish=np.zeros(B, dtype=np.int64),
+        backoff=np.full(B, _POLISH_BACKOFF, dtype=np.int64),
+        saved=np.full(B, None, dtype=object), p_polish=np.full(B, None, dtype=object),
     )  # fmt: skip
     del pre
     st.set_steps()
@@ -1509,7 +1507,7 @@ def _check_and_polish(st, KTq, it, tol):
     :func:`_polish`); polished trials get their exact solution written into
     ``st.z`` and the dual point of its certificate into ``st.p_polish``.
     """
-    gap_t, primal_t, _ = _certified_gap(st, KTq)
+    gap_t, primal_t = _certified_gap(st, KTq)
     done = _accepted(gap_t.cpu().numpy(), primal_t.cpu().numpy(), tol)
     handoff = np.zeros_like(done)
     if it == 0:
