@@ -26,6 +26,7 @@ Every record is one trial of one ``(problem, method, m)`` and holds:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import math
@@ -356,26 +357,49 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
             if store.read(u.key) is None]
     data: dict[Problem, _ProblemData] = {}
     deferred = []
-    bar = tqdm(todo, desc=spec.name, unit="unit", disable=not progress)
-    for unit in bar:
-        bar.set_postfix_str(f"{unit.problem.label}, {unit.method.label}, m = {unit.m}", refresh=False)
-        with store.lock(unit.key) as acquired:
-            if not acquired:
-                deferred.append(unit)
-                continue
-            _compute_locked(unit, store, data, progress)
+    groups = plan(todo)
+    bar = tqdm(total=len(todo), desc=spec.name, unit="unit", disable=not progress)
+    for group in groups:
+        unit = group[0]
+        bar.set_postfix_str(f"{unit.problem.label}, {unit.method.label}, m = "
+                            + ", ".join(str(u.m) for u in group), refresh=False)
+        with contextlib.ExitStack() as stack:
+            mine = [u for u in group if stack.enter_context(store.lock(u.key))]
+            deferred.extend(u for u in group if u not in mine)
+            _compute_locked(mine, store, data)
+        bar.update(len(group))
+    bar.close()
     for unit in deferred:  # another process had these: wait for it, then check
         with store.lock(unit.key, blocking=True):
-            _compute_locked(unit, store, data, progress)
+            _compute_locked([unit], store, data)
     return load(spec, store)
 
 
-def _compute_locked(unit: Unit, store: Store, data: dict, progress: bool) -> None:
-    if store.read(unit.key) is not None:  # finished meanwhile
+def plan(units: list[Unit]) -> list[list[Unit]]:
+    """Split units into groups that are computed together (one task each).
+
+    Every unit of a group shares its problem and method; a group's records
+    are those of computing each of its units on its own (up to rounding).
+    """
+    return [[u] for u in units]
+
+
+def compute_group(group: list[Unit], data: dict[Problem, "_ProblemData"] | None = None) -> list[list[dict[str, Any]]]:
+    """Compute a group of units (see :func:`plan`); the records of each unit."""
+    data = {} if data is None else data
+    out = []
+    for unit in group:
+        pd = data.setdefault(unit.problem, _ProblemData(unit.problem, unit.spec))
+        out.append(compute_unit(unit, pd))
+    return out
+
+
+def _compute_locked(group: list[Unit], store: Store, data: dict) -> None:
+    group = [u for u in group if store.read(u.key) is None]  # some finished meanwhile
+    if not group:
         return
-    pd = data.setdefault(unit.problem, _ProblemData(unit.problem, unit.spec))
-    records = compute_unit(unit, pd, progress=False)
-    store.write(unit.key, unit.config(), records)
+    for unit, records in zip(group, compute_group(group, data)):
+        store.write(unit.key, unit.config(), records)
 
 
 def estimator_notes(results: Results) -> dict[tuple[str, int], str]:
