@@ -267,3 +267,43 @@ def test_invalid_test_function_definitions():
 
 def test_docstring_examples():
     assert doctest.testmod(functions).failed == 0
+
+
+def _gauss_mean(f, d, nodes_per_dim):
+    """2^-d int f by a tensor Gauss-Legendre rule."""
+    x, w = np.polynomial.legendre.leggauss(nodes_per_dim)
+    grids = np.meshgrid(*([x] * d), indexing="ij")
+    points = np.stack([g.ravel() for g in grids], axis=1)
+    weights = np.prod(np.meshgrid(*([w] * d), indexing="ij"), axis=0).ravel()
+    return weights @ f(points) / 2**d
+
+
+@pytest.mark.parametrize("name", ["exp_cos", "exp_cos5", "mixed_trig_rational"])
+@pytest.mark.parametrize("d", [1, 3])
+def test_mean_against_tensor_gauss(name, d):
+    # entire functions: 48 Gauss points per dimension are exact to rounding
+    f = functions.get(name)
+    assert f.mean(d) == pytest.approx(_gauss_mean(f, d, 48), rel=1e-13)
+
+
+@pytest.mark.parametrize("name, d", [("slower_decay_rational", 2), ("halfspace", 3), ("indicator", 2),
+                                     ("logsin_plus_sin_K1", 1), ("logsin_plus_sin_K10", 1), ("f1", 1)])
+def test_mean_against_monte_carlo(name, d):
+    # functions with jumps, peaks or nearby branch points: Monte Carlo with
+    # 10^6 points, 5 standard errors
+    f = functions.get(name)
+    v = f(np.random.default_rng(0).uniform(-1, 1, (1_000_000, d)))
+    assert abs(f.mean(d) - v.mean()) <= 5 * v.std() / 1e3
+
+
+@pytest.mark.parametrize("name", functions.available())
+def test_constant_error_is_the_relative_error_of_the_mean(name):
+    f = functions.get(name)
+    d = 2 if f.supports(2) else 1
+    v = f(np.random.default_rng(1).uniform(-1, 1, (400_000, d)))
+    mc = np.sqrt(np.mean((v - f.mean(d)) ** 2) / np.mean(v**2))
+    assert f.constant_error(d) == pytest.approx(mc, rel=0.02)
+    # no constant does better: the error of the mean +- 1% of the norm is larger
+    for shift in (-0.01, 0.01):
+        c = f.mean(d) + shift * f.norm(d)
+        assert np.sqrt(np.mean((v - c) ** 2) / np.mean(v**2)) > mc

@@ -151,6 +151,9 @@ class TestFunction:
     exact_norm : callable or None
         ``exact_norm(d) -> float``: :math:`\|f\|_{L^2_\rho([-1,1]^d)}`;
         ``None`` when no exact value is known.
+    exact_mean : callable or None
+        ``exact_mean(d) -> float``: :math:`\mathbb{E} f = \int_U f \,\mathrm{d}\rho`;
+        ``None`` when no exact value is known.
     paper_dims : tuple of int
         Dimensions in which the authors released data for this function.
     notes : str
@@ -165,6 +168,9 @@ class TestFunction:
     dims: tuple[int, ...] | None
     evaluate: Callable[[np.ndarray], np.ndarray] = field(repr=False, compare=False)
     exact_norm: Callable[[int], float] | None = field(
+        default=None, repr=False, compare=False
+    )
+    exact_mean: Callable[[int], float] | None = field(
         default=None, repr=False, compare=False
     )
     paper_dims: tuple[int, ...] = ()
@@ -210,6 +216,33 @@ class TestFunction:
         if self.exact_norm is None:
             return None
         return float(self.exact_norm(d))
+
+    def mean(self, d: int) -> float | None:
+        r"""Exact :math:`\mathbb{E} f = \int_U f\,\mathrm{d}\rho`, or ``None`` if unknown."""
+        d = _check_d(d, self.dims, self.name)
+        if self.exact_mean is None:
+            return None
+        return float(self.exact_mean(d))
+
+    def constant_error(self, d: int) -> float | None:
+        r"""Relative error of the best constant predictor, exactly.
+
+        The best constant in :math:`L^2_\rho` is :math:`c = \mathbb{E} f`, and
+
+        .. math:: \frac{\|f - \mathbb{E} f\|}{\|f\|}
+                  = \sqrt{1 - (\mathbb{E} f)^2 / \|f\|^2}.
+
+        A method whose relative error is not below this has learned nothing
+        beyond the mean. ``None`` when the mean or norm is unknown.
+
+        >>> from dnngap import functions
+        >>> round(functions.get("halfspace").constant_error(3), 12)  # sqrt(1 - (1/2)^2 / (1/2))
+        0.707106781187
+        """
+        mean, norm = self.mean(d), self.norm(d)
+        if mean is None or norm is None:
+            return None
+        return math.sqrt(max(0.0, 1.0 - (mean / norm) ** 2))
 
 
 # --------------------------------------------------------------------------
@@ -329,6 +362,57 @@ def _logsin_plus_sin_norm(frequency: float) -> float:
     return math.sqrt(_mean_1d(square))
 
 
+# Exact means E f: every function is a product of 1D factors (or 1D), so
+# E f is a product of 1D means (closed form for halfspace and indicator).
+
+
+@functools.lru_cache(maxsize=None)
+def _exp_cos_mean(d: int) -> float:
+    c = 1 / (8 * d)
+    return _mean_1d(lambda t: math.exp(-c * math.cos(t))) ** d
+
+
+@functools.lru_cache(maxsize=None)
+def _exp_cos5_mean(d: int) -> float:
+    return _mean_1d(lambda t: math.exp(-math.cos(5 * t))) ** d
+
+
+@functools.lru_cache(maxsize=None)
+def _slower_decay_rational_mean(d: int) -> float:
+    h = _half(d)
+    mean = 1.0
+    for k in range(1, h + 1):
+        a = 4.0**k
+        mean *= _mean_1d(lambda t, a=a: (1 + a * t * t) ** (1 / d), (0.0,))
+    if d > h:
+        mean *= _mean_1d(lambda t: (100 + 5 * t) ** (-1 / d)) ** (d - h)
+    return mean
+
+
+@functools.lru_cache(maxsize=None)
+def _mixed_trig_rational_mean(d: int) -> float:
+    h = _half(d)
+    mean = 1.0
+    for k in range(1, h + 1):
+        a = 4.0**k  # (1/2) int (1 - t/a)^-1 dt = (a/2) log((a+1)/(a-1))
+        mean *= a / 2 * math.log((a + 1) / (a - 1))
+    for k in range(h + 1, d + 1):
+        w = 16 / 2**k  # (1/2) int cos(w t) dt = sin(w) / w
+        mean *= math.sin(w) / w
+    return mean
+
+
+@functools.lru_cache(maxsize=None)
+def _logsin_plus_sin_mean(frequency: float) -> float:
+    return _mean_1d(lambda t: math.log(math.sin(10 * frequency * t) + 2) + math.sin(frequency * t))
+
+
+def _f1_mean(d: int) -> float:
+    # (1/2) int_{-1}^{1} a / (1 - a sin(pi y)) dy = a / sqrt(1 - a^2), a = 0.98
+    a = 0.98
+    return a / math.sqrt(1 - a * a)
+
+
 def _f1_norm(d: int) -> float:
     # (1/2) int_{-1}^{1} a^2 / (1 - a sin(pi y))^2 dy = a^2 / (1 - a^2)^{3/2}
     # (a full period of sin), with a = 0.98.
@@ -344,6 +428,7 @@ _PAPER_FUNCTIONS = (
         dims=None,
         evaluate=_exp_cos,
         exact_norm=_exp_cos_norm,
+        exact_mean=_exp_cos_mean,
         paper_dims=(1, 2, 3, 4, 8, 16),
         notes="Entire and nearly constant: its Legendre coefficients decay very "
         "fast, so compressed sensing reaches near machine precision.",
@@ -355,6 +440,7 @@ _PAPER_FUNCTIONS = (
         dims=None,
         evaluate=_exp_cos5,
         exact_norm=_exp_cos5_norm,
+        exact_mean=_exp_cos5_mean,
         paper_dims=(1, 2, 3, 4, 8),
         notes="Entire but oscillatory with a norm growing like 1.67^d; sparse "
         "grids badly underestimate its norm for d >= 4.",
@@ -369,6 +455,7 @@ _PAPER_FUNCTIONS = (
         dims=None,
         evaluate=_slower_decay_rational,
         exact_norm=_slower_decay_rational_norm,
+        exact_mean=_slower_decay_rational_mean,
         paper_dims=(1, 2, 4, 8, 16),
         notes="Branch points at y_k = +-i 2^{-k}, close to the real axis, so its "
         "Legendre coefficients decay slowly: the hardest smooth function.",
@@ -383,6 +470,7 @@ _PAPER_FUNCTIONS = (
         dims=None,
         evaluate=_mixed_trig_rational,
         exact_norm=_mixed_trig_rational_norm,
+        exact_mean=_mixed_trig_rational_mean,
         paper_dims=(1, 2, 4, 8, 16),
         notes="Anisotropic product of rational and trigonometric factors whose "
         "variation decreases with the coordinate index.",
@@ -394,6 +482,7 @@ _PAPER_FUNCTIONS = (
         dims=None,
         evaluate=_halfspace,
         exact_norm=lambda d: 2**-0.5,
+        exact_mean=lambda d: 0.5,
         paper_dims=(1, 2, 3, 4, 8),
         notes="Discontinuous across a hyperplane through the origin; its norm "
         "is 1/sqrt(2) in every dimension by symmetry.",
@@ -405,6 +494,7 @@ _PAPER_FUNCTIONS = (
         dims=None,
         evaluate=_indicator,
         exact_norm=lambda d: 2 ** (-d / 2),
+        exact_mean=lambda d: 2.0 ** -d,
         paper_dims=(1, 2, 4),
         notes="Indicator of the cube [-1/2, 1/2]^d, of measure 2^-d; "
         "discontinuous on its boundary.",
@@ -416,6 +506,7 @@ _PAPER_FUNCTIONS = (
         dims=(1,),
         evaluate=_logsin_plus_sin(1.0),
         exact_norm=lambda d: _logsin_plus_sin_norm(1.0),
+        exact_mean=lambda d: _logsin_plus_sin_mean(1.0),
         paper_dims=(1,),
         notes="One-dimensional and mildly oscillatory (about three periods).",
     ),
@@ -426,6 +517,7 @@ _PAPER_FUNCTIONS = (
         dims=(1,),
         evaluate=_logsin_plus_sin(10.0),
         exact_norm=lambda d: _logsin_plus_sin_norm(10.0),
+        exact_mean=lambda d: _logsin_plus_sin_mean(10.0),
         paper_dims=(1,),
         notes="The same shape at ten times the frequency: about 32 periods of "
         "sin(100y) on [-1, 1].",
@@ -437,6 +529,7 @@ _PAPER_FUNCTIONS = (
         dims=(1,),
         evaluate=_f1,
         exact_norm=_f1_norm,
+        exact_mean=_f1_mean,
         paper_dims=(1,),
         notes="A sharp peak of height 49 at y = 1/2 from poles at distance about "
         "0.064 from the real axis.",
