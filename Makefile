@@ -10,6 +10,9 @@ SCALE ?= ci
 # small (3 trials, m <= 1200), where one thread is as fast as two and immune
 # to slow-downs when the cores are shared; raise it for paper-scale CPU runs.
 THREADS ?= 1
+# Notebooks executed at once by `make book` (one process each, THREADS
+# threads each): 2 uses both cores of the CI machine.
+JOBS ?= 2
 STAMP := $(VENV)/.installed
 
 .PHONY: setup test book run benchmarks lock clean help
@@ -35,7 +38,7 @@ test: setup
 	OMP_NUM_THREADS=$(THREADS) $(BIN)/python -m pytest
 
 book: setup
-	OMP_NUM_THREADS=$(THREADS) $(BIN)/python tools/build_book.py --scale $(SCALE)
+	OMP_NUM_THREADS=$(THREADS) $(BIN)/python tools/build_book.py --scale $(SCALE) --jobs $(JOBS)
 
 run: setup
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook> PARAMS=\"-p name value ...\""; exit 2; }

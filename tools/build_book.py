@@ -109,6 +109,35 @@ def execute(name: str, parameters: dict, *, cwd: Path = ROOT) -> float:
     return time.perf_counter() - start
 
 
+def _execute_logged(name: str, params: dict) -> str | None:
+    """Execute one notebook, print its outcome; the name if it failed."""
+    print(f"[book] executing {name} with {params}", flush=True)
+    try:
+        seconds = execute(name, params)
+    except Exception as exc:  # papermill raises PapermillExecutionError
+        print(f"[book] FAILED {name}: {exc.__class__.__name__}: {str(exc)[:2000]}", flush=True)
+        print(f"[book] the executed notebook with the traceback is {EXECUTED / (name + '.ipynb')}")
+        return name
+    print(f"[book] {name} done in {seconds:.0f} s", flush=True)
+    return None
+
+
+def execute_all(jobs: list[tuple[str, dict]], n_jobs: int = 1) -> list[str]:
+    """Execute ``(name, parameters)`` notebooks, ``n_jobs`` at a time (each
+    in its own kernel process); return the names of those that failed."""
+    if n_jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1; got {n_jobs}")
+    if n_jobs == 1:
+        outcomes = [_execute_logged(*job) for job in jobs]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            outcomes = list(pool.map(_execute_logged, *zip(*jobs)))
+    return [name for name in outcomes if name is not None]
+
+
 def stage() -> None:
     """Copy the book sources and executed notebooks into ``_build/stage``."""
     if STAGE.exists():
@@ -186,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
                         metavar=("NAME", "VALUE"),
                         help="extra papermill parameter for the --only notebook (repeatable)")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "1")),
+                        help="notebooks executed at once (default: $JOBS or 1); they share the "
+                             "results store, whose locks keep a shared unit from being computed twice")
     args = parser.parse_args(argv)
 
     names = notebooks()
@@ -198,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("-p/--parameter needs --only NB (parameters differ between notebooks)")
 
     start = time.perf_counter()
-    failed = []
+    jobs = []
     for name in names:
         params = {"scale": args.scale}
         if name == args.only:
@@ -206,15 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             # papermill -p scale ... overrides --scale for this notebook
         elif args.only is not None and (EXECUTED / f"{name}.ipynb").exists():
             continue
-        print(f"[book] executing {name} with {params}", flush=True)
-        try:
-            seconds = execute(name, params)
-        except Exception as exc:  # papermill raises PapermillExecutionError
-            print(f"[book] FAILED {name}: {exc.__class__.__name__}: {str(exc)[:2000]}", flush=True)
-            print(f"[book] the executed notebook with the traceback is {EXECUTED / (name + '.ipynb')}")
-            failed.append(name)
-            continue
-        print(f"[book] {name} done in {seconds:.0f} s", flush=True)
+        jobs.append((name, params))
+    failed = execute_all(jobs, args.jobs)
     if failed:
         print(f"[book] {len(failed)} notebook(s) failed: {', '.join(failed)}", file=sys.stderr)
         return 1

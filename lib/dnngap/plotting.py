@@ -39,7 +39,7 @@ def method_styles(labels: Sequence[str]) -> dict[str, dict]:
 
 def error_vs_m(results: Results, *, function: str | None = None, d: int | None = None,
                methods: Sequence[str] | None = None, error: str = "rel_l2", ax: Axes | None = None,
-               legend: bool = True, title: str | None = None) -> Figure:
+               legend: bool = True, title: str | None = None, references: bool = True) -> Figure:
     """Error versus ``m`` on a log scale, one line and band per method.
 
     Parameters
@@ -53,6 +53,9 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
     error
         Record field: ``"rel_l2"`` (primary estimator), ``"rel_l2_grid"``,
         ``"rel_l2_mc"`` or ``"linf"``.
+    references
+        Draw the reference lines of :func:`draw_references` (relative
+        :math:`L^2` errors only).
     """
     if function is None or d is None:
         first = results.spec.problems[0]
@@ -62,6 +65,7 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
         fig, ax = plt.subplots(figsize=(5.5, 4))
     fig = ax.figure
     labels = list(methods) if methods is not None else results.methods()
+    kinds = {m.label: m.kind for m in results.spec.methods}
     styles = method_styles(results.methods())
     rows = results.summary(error, function=function, d=d)
     for label in labels:
@@ -74,6 +78,9 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
         st = styles.get(label, {})
         ax.semilogy(m, 10 ** mu, label=label, markersize=4, linewidth=1.3, **st)
         ax.fill_between(m, 10 ** (mu - sd), 10 ** (mu + sd), color=st.get("color"), alpha=0.15, linewidth=0)
+    if references and error in ("rel_l2", "rel_l2_grid", "rel_l2_mc"):
+        draw_references(ax, results, function, d,
+                        dnn=any(k == "dnn" for k in (kinds.get(lab) for lab in labels)))
     ax.set_xlabel("number of samples $m$")
     ylabel = {"rel_l2": "relative $L^2_\\varrho$ error", "rel_l2_grid": "relative $L^2_\\varrho$ error (sparse grid)",
               "rel_l2_mc": "relative $L^2_\\varrho$ error (Monte Carlo)", "linf": "$L^\\infty$ error"}.get(error, error)
@@ -83,6 +90,29 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
     if legend:
         ax.legend(fontsize=7, loc="best")
     return fig
+
+
+#: Labels of the reference lines (legend entries; tests look for them).
+CONSTANT_LABEL = "best constant $\\|f - \\mathbb{E}f\\|/\\|f\\|$"
+TOLERANCE_LABEL = "training tolerance $\\sqrt{{\\mathrm{{tol}}}}/\\|f\\|$ ({})"
+
+
+def draw_references(ax: Axes, results: Results, function: str, d: int, *, dnn: bool = True) -> None:
+    r"""Reference lines that let a reader judge a panel.
+
+    * the relative error of the best constant predictor,
+      :math:`\|f - \mathbb{E}f\|/\|f\|` (exact), dashed grey: a method
+      above it has learned nothing beyond the mean;
+    * with ``dnn``, per DNN precision the tolerance floor
+      :math:`\sqrt{\mathrm{tol}}/\|f\|`, dotted: a trial that stops by the
+      training tolerance has a relative RMS training error of about this.
+    """
+    const = results.constant_error(function, d)
+    ax.axhline(const, color="0.45", linestyle="--", linewidth=1, label=CONSTANT_LABEL, zorder=1)
+    if dnn:
+        for precision, floor in results.tolerance_floors(function, d).items():
+            ax.axhline(floor, color="0.45", linestyle=":", linewidth=1,
+                       label=TOLERANCE_LABEL.format(precision), zorder=1)
 
 
 def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = None, *,
@@ -135,13 +165,16 @@ def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cp
 def provenance(results: Results) -> str:
     """:func:`provenance_line` for stored results (what the caption of a figure drawn from them says)."""
     spec = results.spec
+    shortened = [m for m in spec.methods if isinstance(m, DNNMethod) and (m.epochs, m.tol) != (None, None)]
+    note = "" if results.complete else f"incomplete: {len(results.missing)} units missing"
+    if shortened:
+        note = "; ".join(filter(None, [note, "DNN epochs or tolerance changed: not the paper's protocol"]))
     return provenance_line(
         scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
         trials=spec.trials,
         epochs=[m.training().resolved_epochs for m in spec.methods if isinstance(m, DNNMethod)],
         versions=sorted({r["code"].split("+")[0] for r in results.records}),
-        commits=sorted({r["commit"] for r in results.records}),
-        note="" if results.complete else f"incomplete: {len(results.missing)} units missing")
+        commits=sorted({r["commit"] for r in results.records}), note=note)
 
 
 def network_vs_function(results: Results, function: str, m: int, *, trial: int = 0,
@@ -170,5 +203,5 @@ def network_vs_function(results: Results, function: str, m: int, *, trial: int =
     return ax.figure
 
 
-__all__ = ["error_panels", "error_vs_m", "method_styles", "network_vs_function", "provenance",
+__all__ = ["CONSTANT_LABEL", "TOLERANCE_LABEL", "draw_references", "error_panels", "error_vs_m", "method_styles", "network_vs_function", "provenance",
            "provenance_line"]

@@ -1,24 +1,35 @@
 """The paper's experiments E1–E7 as named specs, each at three scales.
 
+A scale chooses *which* points are computed — functions, dimensions, sample
+sizes ``m``, architectures, activations — and how many trials; it never
+changes *how* a point is computed. Every DNN point at every scale is trained
+by the paper's per-point protocol (:mod:`dnngap.dnn`: the full learning-rate
+schedule over 50,000 epochs in single precision, 200,000 in double, the
+preset training tolerance, full batch, the authors' initialisation); every
+CS point by the same solver to the same certified tolerance.
+
 ``smoke``
-    seconds; for tests (2 trials, two tiny sample sizes, a few hundred epochs).
+    a minimal grid for quick books (2 trials, one or two tiny ``m``);
+    tests shorten training explicitly with the ``epochs`` knob.
 ``ci``
-    the book on 2 CPU cores: few trials, a short geometric grid of ``m``,
-    thousands rather than tens of thousands of epochs, test sets of about
-    10^4 points. Qualitative picture only.
+    the book on 2 CPU cores within its time budget: 5 trials, a few ``m``
+    per problem, a few architectures, test sets of about 10^4 points.
 ``paper``
-    the protocol of PAPER.md unchanged: 20 trials, the released ``m`` grids,
-    50,000 (single) / 200,000 (double) epochs, the authors' final test grids.
+    the paper's grids: 20 trials, the released ``m`` grids, every
+    architecture and activation, the authors' final test grids.
 
 :func:`get` resolves a name and a scale to an :class:`ExperimentSpec`, then
 applies keyword overrides (the knobs of the notebooks' ``parameters`` cells
-and of ``python -m dnngap run --set key=value``); see :data:`OVERRIDES`.
+and of ``python -m dnngap run --set key=value``); see :data:`OVERRIDES`. The
+``epochs`` knob is for experiments of one's own: a chapter run with it no
+longer shows the paper's protocol, and says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -35,16 +46,13 @@ _SMOKE_TEST = TestSpec(grid_levels=((1, 6), (2, 5), (3, 4), (4, 3), (8, 2), (16,
 _CI_TEST = TestSpec()
 _PAPER_TEST = TestSpec(grid_levels=PAPER_LEVELS, mc_points=100_000)
 _TESTS = {"smoke": _SMOKE_TEST, "ci": _CI_TEST, "paper": _PAPER_TEST}
-_TRIALS = {"smoke": 2, "ci": 3, "paper": 20}
-#: Single-precision epoch budget per scale (double: four times as many at ci,
-#: the preset 200,000 at paper scale).
-_EPOCHS = {"smoke": 200, "ci": 3000, "paper": None}
+_TRIALS = {"smoke": 2, "ci": 5, "paper": 20}
 _CS_NMAX = {"smoke": 60, "ci": 2000, "paper": 2000}
 
 
-def _dnn(scale: str, depth: int, width: int, activation: str = "relu", **kw: Any) -> DNNMethod:
-    epochs = kw.pop("epochs", _EPOCHS[scale])
-    return DNNMethod(depth=depth, width=width, activation=activation, epochs=epochs, **kw)
+def _dnn(depth: int, width: int, activation: str = "relu", **kw: Any) -> DNNMethod:
+    """A network trained by the paper's protocol (the precision's presets)."""
+    return DNNMethod(depth=depth, width=width, activation=activation, **kw)
 
 
 def _cs(scale: str, **kw: Any) -> CSMethod:
@@ -78,78 +86,100 @@ def _archs(scale: str, ci: tuple) -> tuple:
 
 
 # ---------------------------------------------------------------------------
+# The released grids that differ from PAPER_M (the authors' data files)
+#: halfspace in d = 4, 8 also at m = 5, 10, ..., 75.
+HALFSPACE_SMALL_M = tuple(range(5, 76, 5))
+#: indicator in d = 1 at ceil(62.5 k), k = 1, ..., 40 (up to 2,500).
+INDICATOR_M_1D = tuple(math.ceil(62.5 * k) for k in range(1, 41))
+
+
+def _cs_only(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
+    """The same problems for CS alone (no training data was released for
+    them: the authors' d = 16 test grids come without DNN results)."""
+    return tuple(dataclasses.replace(p, kinds=("cs",)) for p in problems)
+
+
 def e1(scale: str) -> ExperimentSpec:
     dims = {"smoke": (1, 2), "ci": (1, 2, 4, 8), "paper": (1, 2, 3, 4, 8)}[scale]
     archs = _archs(scale, ((1, 10), (4, 40)))
-    # ci: ReLU only (E2 compares activations; at ci's 3,000 epochs tanh and ELU
-    # barely get past the best constant on exp_cos)
+    # ci: ReLU only (E2 compares activations)
     acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
-    methods = [_cs(scale)] + [_dnn(scale, L, N, a) for a in acts for L, N in archs]
-    return _spec("e1", "Smooth function: DNNs vs CS across dimensions", scale,
-                 _problems(("exp_cos",), dims, lambda d: _m(scale, d)), methods)
+    methods = [_cs(scale)] + [_dnn(L, N, a) for a in acts for L, N in archs]
+    problems = _problems(("exp_cos",), dims, lambda d: _m(scale, d))
+    if scale == "paper":
+        problems += _cs_only(_problems(("exp_cos",), (16,), PAPER_M))
+    return _spec("e1", "Smooth function: DNNs vs CS across dimensions", scale, problems, methods)
 
 
 def e2(scale: str) -> ExperimentSpec:
     d = {"smoke": 2, "ci": 4, "paper": 8}[scale]
     archs = _archs(scale, ((1, 10), (2, 20), (4, 40)))
     acts = {"smoke": ("relu", "tanh"), "ci": ACTIVATIONS, "paper": ACTIVATIONS}[scale]
-    ms = {"smoke": (20, 40), "ci": (150, 300, 600), "paper": PAPER_M}[scale]
-    methods = [_dnn(scale, L, N, a) for a in acts for L, N in archs] + [_cs(scale)]
+    ms = {"smoke": (40,), "ci": (150, 600), "paper": PAPER_M}[scale]
+    methods = [_dnn(L, N, a) for a in acts for L, N in archs] + [_cs(scale)]
     return _spec("e2", "Architectures and activations", scale,
                  _problems(("exp_cos",), (d,), ms), methods)
 
 
 def e3(scale: str) -> ExperimentSpec:
+    rational = ("slower_decay_rational", "mixed_trig_rational")
     problems = {
         "smoke": _problems(("exp_cos5",), (1,), (20, 40)),
-        "ci": _problems(("exp_cos5",), (1, 2, 4), lambda d: _m("ci", d))
-        + _problems(("slower_decay_rational", "mixed_trig_rational"), (8,), _m("ci", 8)),
+        "ci": _problems(("exp_cos5",), (1, 2, 4), lambda d: (50, 200) if d == 1 else (75, 300, 1200))
+        + _problems(rational, (8,), (75, 300, 1200)),
         "paper": _problems(("exp_cos5",), (1, 2, 3, 4, 8), lambda d: _m("paper", d))
-        + _problems(("slower_decay_rational", "mixed_trig_rational"), (8,), PAPER_M),
+        + _problems(rational, (8,), PAPER_M) + _cs_only(_problems(rational, (16,), PAPER_M)),
     }[scale]
     archs = _archs(scale, ((4, 40),))
     acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
-    methods = [_cs(scale)] + [_dnn(scale, L, N, a) for a in acts for L, N in archs]
+    methods = [_cs(scale)] + [_dnn(L, N, a) for a in acts for L, N in archs]
     return _spec("e3", "Harder smooth functions", scale, problems, methods)
 
 
+def _e4_paper_m(function: str, d: int) -> tuple[int, ...]:
+    if function == "indicator" and d == 1:
+        return INDICATOR_M_1D
+    if function == "halfspace" and d in (4, 8):
+        return tuple(sorted(set(HALFSPACE_SMALL_M) | set(PAPER_M)))
+    return PAPER_M
+
+
 def e4(scale: str) -> ExperimentSpec:
+    # ci stops at m = 300 (200 in d = 1): CS on a jump with m close to
+    # |Lambda| is slow to solve, and every network trains all 50,000 epochs
+    ci_m = lambda d: (50, 100, 200) if d == 1 else (75, 150, 300)
     problems = {
-        "smoke": _problems(("halfspace",), (2,), (20, 40)),
-        # ci stops at m = 600 (200 in d = 1): CS on a jump with m close to
-        # |Lambda| is slow to solve and only gets worse there
-        "ci": _problems(("halfspace",), (1, 2, 4, 8), lambda d: _m("ci", d)[:-1])
-        + _problems(("indicator",), (1, 2), lambda d: _m("ci", d)[:-1]),
-        "paper": _problems(("halfspace",), (1, 2, 3, 4, 8), lambda d: _m("paper", d))
-        + _problems(("indicator",), (1, 2, 4), lambda d: _m("paper", d)),
+        "smoke": _problems(("halfspace",), (2,), (40,)),
+        "ci": _problems(("halfspace",), (2, 8), ci_m) + _problems(("indicator",), (1, 2), ci_m),
+        "paper": tuple(Problem(fn, d, _e4_paper_m(fn, d))
+                       for fn, dims in (("halfspace", (1, 2, 3, 4, 8)), ("indicator", (1, 2, 4)))
+                       for d in dims),
     }[scale]
     archs = _archs(scale, ((1, 10), (4, 40)))
-    methods = [_cs(scale)] + [_dnn(scale, L, N, "relu") for L, N in archs]
+    methods = [_cs(scale)] + [_dnn(L, N, "relu") for L, N in archs]
     return _spec("e4", "Piecewise constant functions, where DNNs compete", scale, problems, methods)
 
 
 def e5(scale: str) -> ExperimentSpec:
     fns = ("logsin_plus_sin_K1", "logsin_plus_sin_K10", "f1")
     # ci: m well below |Lambda| (CS solves with m close to |Lambda| are slow)
-    ms = {"smoke": (20, 40), "ci": (50, 100, 200), "paper": PAPER_M_1D}[scale]
+    ms = {"smoke": (40,), "ci": (50, 100, 200), "paper": PAPER_M_1D}[scale]
     archs = _archs(scale, ((4, 40),))
     acts = {"smoke": ("relu",), "ci": ("relu", "tanh"), "paper": ACTIVATIONS}[scale]
     methods = [_cs(scale, n_max={"smoke": 60, "ci": 1000, "paper": 2000}[scale])] + [
-        _dnn(scale, L, N, a) for a in acts for L, N in archs]
+        _dnn(L, N, a) for a in acts for L, N in archs]
     return _spec("e5", "One-dimensional illustrations", scale, _problems(fns, (1,), ms), methods,
                  plot_points={"smoke": 64, "ci": 512, "paper": 2048}[scale])
 
 
 def e6(scale: str) -> ExperimentSpec:
     d = {"smoke": 1, "ci": 2, "paper": 8}[scale]
-    ms = {"smoke": (20, 40), "ci": (75, 300, 1200), "paper": PAPER_M}[scale]
-    single = {"smoke": 200, "ci": 3000, "paper": None}[scale]
-    double = {"smoke": 400, "ci": 12000, "paper": None}[scale]
+    ms = {"smoke": (40,), "ci": (75, 300), "paper": PAPER_M}[scale]
     archs = _archs(scale, ((4, 40),))
     methods = [_cs(scale)]
     for L, N in archs:
-        methods.append(_dnn(scale, L, N, "relu", precision="single", epochs=single))
-        methods.append(_dnn(scale, L, N, "relu", precision="double", epochs=double))
+        methods.append(_dnn(L, N, "relu", precision="single"))
+        methods.append(_dnn(L, N, "relu", precision="double"))
     return _spec("e6", "Single vs double precision", scale,
                  _problems(("exp_cos",), (d,), ms), methods)
 
@@ -161,8 +191,7 @@ def e7(scale: str) -> ExperimentSpec:
     dims = {"smoke": (2,), "ci": (4, 8), "paper": (2, 4, 8)}[scale]
     ms = {"smoke": (40, 80), "ci": (100, 200, 400, 800), "paper": PAPER_M}[scale]
     n_max = {"smoke": 30, "ci": 300, "paper": 2000}[scale]
-    methods = [_cs(scale, n_max=n_max), ExistenceMethod(n_max=n_max),
-               _dnn(scale, 4, 40, "relu")]
+    methods = [_cs(scale, n_max=n_max), ExistenceMethod(n_max=n_max), _dnn(4, 40, "relu")]
     return _spec("e7", "The practical existence theorem", scale,
                  _problems(("exp_cos",), dims, ms), methods)
 
@@ -262,8 +291,11 @@ def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
         dims = o.get("dims", tuple(dict.fromkeys(p.d for p in spec.problems)))
         by_d = {p.d: p.m_values for p in spec.problems}
         default_m = spec.problems[-1].m_values
-        changes["problems"] = _problems(fns, dims, o["m_values"] if "m_values" in o
-                                        else (lambda d: by_d.get(d, default_m)))
+        kinds = {(p.function, p.d): p.kinds for p in spec.problems}
+        problems = _problems(fns, dims, o["m_values"] if "m_values" in o
+                             else (lambda d: by_d.get(d, default_m)))
+        changes["problems"] = tuple(dataclasses.replace(p, kinds=kinds.get((p.function, p.d), ()))
+                                    for p in problems)
     methods = list(spec.methods)
     dnns = [m for m in methods if isinstance(m, DNNMethod)]
     if ({"architectures", "activations"} & set(o)) and dnns:

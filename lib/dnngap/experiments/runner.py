@@ -145,8 +145,10 @@ def _fit(method, y: np.ndarray, fy: np.ndarray, spec: ExperimentSpec, progress: 
         s = existence.required_s(Lambda, method.delta)
         res = existence.fit_existence_network(y, fy, Lambda, s=s, lam=lam, training=method.training)
         info = {"train_loss": np.broadcast_to(np.asarray(res.objective, float), (T,)).tolist(),
-                "epochs": [0] * T, "stop_reason": ["converged"] * T, "device": "cpu",
-                "N": int(len(Lambda))}
+                "epochs": np.broadcast_to(np.asarray(res.iterations), (T,)).astype(int).tolist(),
+                "stop_reason": ["converged" if c else "max_iter"
+                                for c in np.broadcast_to(np.asarray(res.converged), (T,))],
+                "device": "cpu", "N": int(len(Lambda))}
         return res.predict, info
     raise TypeError(f"unknown method {method!r}")
 
@@ -231,6 +233,31 @@ class SummaryRow:
     estimator: str
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """One problem at one ``m``: the best CS method, the best trained network,
+    the best existence network (each ``None`` where absent) and the relative
+    error of the best constant predictor."""
+
+    function: str
+    d: int
+    m: int
+    cs: SummaryRow | None
+    dnn: SummaryRow | None
+    existence: SummaryRow | None
+    constant: float
+
+    @property
+    def gap(self) -> float:
+        """Best DNN error over CS error (> 1: CS is better)."""
+        return self.dnn.geomean / self.cs.geomean
+
+    @property
+    def dnn_vs_constant(self) -> float:
+        """Best DNN error over the constant predictor's (< 1: it learned more than the mean)."""
+        return self.dnn.geomean / self.constant
+
+
 @dataclass
 class Results:
     """The records of a spec as far as the store has them."""
@@ -285,6 +312,57 @@ class Results:
                     out[r.method] = r
         return out
 
+    def constant_error(self, function: str, d: int) -> float:
+        """Relative error of the best constant predictor (exact; see
+        :meth:`dnngap.functions.TestFunction.constant_error`)."""
+        value = functions.get(function).constant_error(d)
+        if value is None:
+            raise ValueError(f"no exact mean/norm for {function!r}: no constant-predictor baseline")
+        return value
+
+    def tolerance_floors(self, function: str, d: int) -> dict[str, float]:
+        r"""Per DNN precision, :math:`\sqrt{\mathrm{tol}}/\|f\|`: the relative
+        RMS training error at which training stops (a network that stops there
+        has test error of about this size or more)."""
+        norm = functions.get(function).norm(d)
+        out = {}
+        for method in self.spec.methods:
+            if isinstance(method, DNNMethod) and norm:
+                out[method.precision] = math.sqrt(method.training().resolved_tol) / norm
+        return out
+
+    def stop_counts(self, **where: Any) -> dict[tuple[str, int, str, int], dict[str, int]]:
+        """Per ``(function, d, method, m)``: how many trials stopped for each
+        reason (DNNs: ``tolerance``, ``epochs``, ``diverged``; CS and the
+        existence network: ``converged``, ``max_iter``)."""
+        out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for r in self.select(**where):
+            out[(r["function"], r["d"], r["method"], r["m"])][r["stop_reason"]] += 1
+        return {k: dict(v) for k, v in out.items()}
+
+    def unconverged(self) -> list[dict[str, Any]]:
+        """CS and existence-network records whose solver did not certify convergence."""
+        return [r for r in self.records
+                if r["method_kind"] in ("cs", "existence") and r["stop_reason"] != "converged"]
+
+    def largest_m(self, function: str, d: int) -> int:
+        """The largest ``m`` of a problem in the spec."""
+        return max(p.m_values[-1] for p in self.spec.problems if (p.function, p.d) == (function, d))
+
+    def compare(self, m: int | None = None) -> list["Comparison"]:
+        """Per problem, at ``m`` (default: its largest): the best CS method,
+        the best DNN and the constant predictor (see :class:`Comparison`)."""
+        out = []
+        kinds = {m_.label: m_.kind for m_ in self.spec.methods}
+        for p in self.spec.problems:
+            at = m if m is not None else self.largest_m(p.function, p.d)
+            rows = [r for r in self.best(m=at, function=p.function, d=p.d).values() if r.trials]
+            best = {kind: min((r for r in rows if kinds[r.method] == kind), key=lambda r: r.geomean,
+                              default=None) for kind in ("cs", "dnn", "existence")}
+            out.append(Comparison(p.function, p.d, at, best["cs"], best["dnn"], best["existence"],
+                                  self.constant_error(p.function, p.d)))
+        return out
+
     def compute_time(self) -> float:
         """Total compute time of the records shown, in seconds."""
         return float(sum(r["wall_time"] for r in self.records))
@@ -307,6 +385,26 @@ class Results:
                 line.append("–" if r is None else f"{r.geomean:.2e} ({r.log10_std:.2f})")
             body.append(line)
         return Table(header, body)
+
+
+    def stop_table(self, **where: Any) -> "Table":
+        """How the trials of each point stopped, per method and ``m``.
+
+        Cells count trials: DNNs ``tol`` (training MSE reached the tolerance),
+        ``ep`` (ran every epoch), ``div`` (diverged); CS and the existence
+        network ``ok`` (certified converged) or ``max`` (iteration cap)."""
+        short = {"tolerance": "tol", "epochs": "ep", "diverged": "div", "converged": "ok", "max_iter": "max"}
+        counts = self.stop_counts(**where)
+        methods = [m for m in self.methods() if any(k[2] == m for k in counts)]
+        keys = sorted({(fn, d, m) for fn, d, _, m in counts})
+        body = []
+        for fn, d, m in keys:
+            line = [fn, str(d), str(m)]
+            for method in methods:
+                c = counts.get((fn, d, method, m), {})
+                line.append(" ".join(f"{short.get(k, k)} {v}" for k, v in sorted(c.items())) or "–")
+            body.append(line)
+        return Table(["function", "d", "m"] + methods, body)
 
 
 @dataclass(frozen=True)

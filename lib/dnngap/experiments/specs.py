@@ -54,11 +54,15 @@ class Problem:
     m_values
         Increasing sample sizes; the samples of a trial are nested in ``m``
         (a larger ``m`` extends the same trial's points).
+    kinds
+        Method kinds (``"cs"``, ``"dnn"``, ``"existence"``) run on this
+        problem; empty: every method of the spec.
     """
 
     function: str
     d: int
     m_values: tuple[int, ...]
+    kinds: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.function not in functions.available():
@@ -76,6 +80,13 @@ class Problem:
             _positive_int("m_values[i]", m)
         if list(self.m_values) != sorted(set(self.m_values)):
             raise ValueError(f"m_values must be strictly increasing; got {self.m_values}")
+        object.__setattr__(self, "kinds", tuple(self.kinds))
+        for kind in self.kinds:
+            _choice("problem.kinds[i]", kind, ("cs", "dnn", "existence"))
+
+    def runs(self, method: "Method") -> bool:
+        """Whether ``method`` is computed on this problem."""
+        return not self.kinds or method.kind in self.kinds
 
     @property
     def label(self) -> str:
@@ -351,14 +362,15 @@ class ExperimentSpec:
                     f"test.estimator='sparse_grid' is not meaningful for {p.function!r} ({smoothness}): "
                     "sparse-grid quadrature is badly wrong for discontinuous functions; "
                     "use estimator 'auto' or 'monte_carlo'")
-            if any(isinstance(mt, ExistenceMethod) for mt in self.methods) and p.d > 8:
+            if any(isinstance(mt, ExistenceMethod) and p.runs(mt) for mt in self.methods) and p.d > 8:
                 raise ValueError(f"the existence network supports d <= 8; got d = {p.d} for {p.function!r}")
 
     # -- serialisation -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "title": self.title, "scale": self.scale,
-            "problems": [dataclasses.asdict(p) | {"m_values": list(p.m_values)} for p in self.problems],
+            "problems": [dataclasses.asdict(p) | {"m_values": list(p.m_values), "kinds": list(p.kinds)}
+                         for p in self.problems],
             "methods": [method_to_dict(m) for m in self.methods],
             "trials": self.trials,
             "sampler": dataclasses.asdict(self.sampler),
@@ -387,7 +399,7 @@ class ExperimentSpec:
     # -- work units ----------------------------------------------------
     def units(self) -> list["Unit"]:
         return [Unit(self, p, method, m)
-                for p in self.problems for method in self.methods for m in p.m_values]
+                for p in self.problems for method in self.methods if p.runs(method) for m in p.m_values]
 
 
 def method_key(method: Method) -> str:

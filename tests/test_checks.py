@@ -1,0 +1,116 @@
+"""The chapters' claim checks fail on plausible wrong results.
+
+A chapter ends with checks from :mod:`dnngap.experiments.checks`. Here the
+methods are replaced by deliberately broken ones (a network that returns the
+sample mean, a CS solve capped at a few iterations) and the checks must fail;
+with a network that has learned ``f`` (``f`` plus a small perturbation) and
+the real CS solver the same checks pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dnngap import cs, experiments, functions, plotting
+from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem, Store, TestSpec, checks, runner
+
+
+def _spec() -> ExperimentSpec:
+    return ExperimentSpec(name="checks", title="checks", scale="smoke",
+                          problems=(Problem("exp_cos", 2, (40, 80)),),
+                          methods=(CSMethod(n_max=60), DNNMethod(depth=1, width=10)), trials=3,
+                          test=TestSpec(estimator="monte_carlo", mc_points=2000))
+
+
+def _fake_dnn(kind: str):
+    """A stand-in for training: ``"learned"`` predicts f(1 + 1e-4 sin(7 y_1)),
+    ``"mean"`` predicts each trial's sample mean (what an untrained network
+    that only fitted its bias would do)."""
+    f = functions.get("exp_cos")
+
+    def fit(y, fy):
+        T = y.shape[0]
+        info = {"train_loss": [0.0] * T, "epochs": [50_000] * T, "stop_reason": ["epochs"] * T,
+                "device": "cpu"}
+        if kind == "mean":
+            mean = fy.mean(axis=1)
+            return (lambda pts: np.repeat(mean[:, None], len(pts), axis=1)), info
+        return (lambda pts: np.tile(f(pts) * (1 + 1e-4 * np.sin(7 * pts[:, 0])), (T, 1))), info
+
+    return fit
+
+
+@pytest.fixture
+def compute(monkeypatch, tmp_path):
+    """Compute ``_spec()`` with a fake network (and optionally a capped CS)."""
+    real_fit = runner._fit
+
+    def run(dnn: str, cs_max_iter: int | None = None):
+        def fit(method, y, fy, spec, progress):
+            if isinstance(method, DNNMethod):
+                return _fake_dnn(dnn)(y, fy)
+            return real_fit(method, y, fy, spec, progress)
+
+        monkeypatch.setattr(runner, "_fit", fit)
+        if cs_max_iter is not None:
+            real_cs_fit = cs.fit
+            monkeypatch.setattr(cs, "fit", lambda *a, **k: real_cs_fit(*a, **k, max_iter=cs_max_iter))
+        store = Store(tmp_path / f"{dnn}-{cs_max_iter}")
+        return experiments.run(_spec(), store, progress=False)
+
+    return run
+
+
+def test_checks_pass_on_a_network_that_learned_f(compute):
+    lines = checks.e1(compute("learned"))
+    assert len(lines) == 4 and all(isinstance(x, str) for x in lines)
+
+
+def test_a_network_that_returns_the_sample_mean_fails(compute):
+    results = compute("mean")
+    with pytest.raises(checks.CheckFailed, match="constant predictor"):
+        checks.e1(results)
+    # and the prose helper names it
+    assert all(probs == [("exp_cos", 2)] for probs in checks.below_constant(results).values())
+
+
+def test_a_capped_cs_solve_fails(compute):
+    results = compute("learned", cs_max_iter=3)
+    assert results.unconverged(), "a solve capped at 3 iterations must not certify convergence"
+    with pytest.raises(checks.CheckFailed, match="did not converge"):
+        checks.e1(results)
+
+
+def test_a_gap_that_is_not_there_fails(compute):
+    results = compute("learned")
+    with pytest.raises(checks.CheckFailed, match="gap below"):
+        checks.gap_at_least(results, 1e12)
+
+
+def test_incomplete_results_fail(compute, tmp_path):
+    results = experiments.load(_spec(), Store(tmp_path / "empty"))
+    with pytest.raises(checks.CheckFailed, match="missing"):
+        checks.complete_and_finite(results)
+
+
+def test_comparison_uses_the_exact_constant_predictor(compute):
+    results = compute("learned")
+    (c,) = results.compare()
+    assert c.constant == functions.get("exp_cos").constant_error(2)
+    assert c.m == 80 and c.cs.method.startswith("CS") and c.dnn.method.startswith("ReLU")
+    assert c.dnn_vs_constant < 0.1 and c.gap == c.dnn.geomean / c.cs.geomean
+
+
+def test_figure_draws_the_reference_lines(compute):
+    results = compute("learned")
+    fig = plotting.error_vs_m(results)
+    ax = fig.axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert plotting.CONSTANT_LABEL in labels
+    assert plotting.TOLERANCE_LABEL.format("single") in labels
+    const = [line for line in ax.get_lines() if line.get_label() == plotting.CONSTANT_LABEL][0]
+    assert const.get_ydata()[0] == pytest.approx(functions.get("exp_cos").constant_error(2))
+    tol = [line for line in ax.get_lines() if line.get_label() == plotting.TOLERANCE_LABEL.format("single")][0]
+    assert tol.get_ydata()[0] == pytest.approx(np.sqrt(5e-7) / functions.get("exp_cos").norm(2))
+    assert ax.get_yscale() == "log" and "samples" in ax.get_xlabel()
