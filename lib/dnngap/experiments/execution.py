@@ -147,8 +147,7 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
         Where results go; default :class:`Store` ``()`` (``$DNNGAP_RESULTS`` or
         ``./results``).
     progress
-        Show a progress bar over units (and, with a client, print the
-        dashboard's address).
+        Show a progress bar over units.
     units
         Compute only these units of the spec (default: all).
     client
@@ -170,8 +169,8 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
     store = store or Store()
     todo = [u for u in (units if units is not None else spec.units()) if store.read(u.key) is None]
     bar = tqdm(total=len(todo), desc=spec.name, unit="unit", disable=not progress)
-    if client is not None and progress:
-        bar.write(f"{spec.name}: Dask dashboard at {_dashboard(client)}")
+    if client is not None:
+        bar.write(f"{spec.name}: {len(todo)} units to compute on Dask, dashboard {_dashboard(client)}")
     groups = runner.plan(todo)
     deferred = (_run_local(groups, store, bar) if client is None
                 else _run_dask(groups, store, client, bar))
