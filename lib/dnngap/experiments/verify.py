@@ -19,8 +19,9 @@ errors and objective are compared with :data:`EXACT_RTOL` (above
 DNNs are trained in float32 over thousands of epochs, possibly on another
 device, thread count or grouping of the trials into batches. Rounding
 differences grow along the training trajectory, so the trained networks agree
-only statistically. Their errors are compared through the geometric mean over
-the unit's trials (the statistic the figures show) with :data:`DNN_RTOL`;
+only approximately. Their errors and training loss are compared through the
+geometric mean over the unit's trials (the statistic the figures show) with
+:data:`DNN_RTOL`, and each trial's errors within :data:`DNN_TRIAL_RTOL`;
 epochs and stop reasons are not compared.
 """
 
@@ -56,16 +57,25 @@ EXACT_RTOL: float = 1e-4
 #: polynomial, ~1e-14) differ by their own size between machines.
 EXACT_ATOL: float = 1e-10
 
-#: DNN: relative tolerance on the geometric mean over trials of each field.
-#: Measured (CPU, float32, e1 smoke 200 epochs and ci 3000 epochs, 1x10 and
-#: 4x40 ReLU networks): 1 vs 2 threads gave identical numbers; training the
-#: m of a problem as one masked batch moved per-trial errors by at most
-#: 1.5e-5 (train loss 4e-5); perturbing the data by one float32 ulp, a proxy
-#: for another device's rounding, moved geometric means by up to
-#: ``_MEASURED_ULP`` and single trials by more. 0.25 is several times the largest of these and
-#: far below what a change of the training protocol does (a factor of 2 or
-#: more on the error).
-DNN_RTOL: float = 0.25
+#: DNN: relative tolerance on the geometric mean over the unit's trials of
+#: each number field (relative to the larger of the two). Measured by
+#: recomputing e1 units on this project's 2-core CPU in float32 (smoke: 200
+#: epochs; ci: 3,000 epochs; 1x10 and 4x40 ReLU networks, d = 1, 2, m = 20 to
+#: 100): 1 vs 2 threads gave identical numbers; training several m as one
+#: masked batch moved geometric means of the error by at most 5e-6 and single
+#: trials by 1.5e-5 (train loss 4e-5); perturbing the data by one float32 ulp,
+#: a proxy for another device's rounding, moved geometric means by at most
+#: 5.3e-5, single trials by 1.3e-4 (train loss 6e-4). Rounding differences grow
+#: with the length of training, and recomputing a paper-scale (50,000-epoch)
+#: unit on another device was not measured, hence a tolerance 2,000 times the
+#: largest measured difference: 10%.
+DNN_RTOL: float = 0.10
+#: DNN: relative tolerance per trial on the errors (not the training loss, which
+#: near the stopping tolerance varies more): within a factor of 2. Catches an
+#: edited trial that the geometric mean over 20 trials would dilute.
+DNN_TRIAL_RTOL: float = 0.5
+#: The DNN fields compared per trial as well.
+DNN_TRIAL_FIELDS: tuple[str, ...] = ("rel_l2", "rel_l2_grid", "rel_l2_mc", "linf")
 
 
 @dataclass(frozen=True)
@@ -73,8 +83,9 @@ class Mismatch:
     """One field of one unit that differs beyond tolerance.
 
     ``difference`` is the largest relative difference over the unit's trials
-    (CS, existence) or of the geometric means (DNNs); ``inf`` for a value
-    present on one side only or an exact field that differs.
+    (CS, existence; DNNs when one trial is off) or of the geometric means
+    (DNNs); ``inf`` for a value present on one side only or an exact field
+    that differs. ``stored`` and ``recomputed`` are the values compared.
     """
 
     key: str
@@ -204,6 +215,11 @@ def _compare(unit: Unit, old: list[dict], new: list[dict], report: VerifyReport)
             diff = _geomean_difference(pairs)
             worst = (_geomean(p[0] for p in pairs), _geomean(p[1] for p in pairs))
             tol = DNN_RTOL
+            if name in DNN_TRIAL_FIELDS:
+                trial = max(_relative(x, y) for x, y in pairs)
+                if trial > DNN_TRIAL_RTOL and diff <= tol:  # report the per-trial failure
+                    i = int(np.argmax([_relative(x, y) for x, y in pairs]))
+                    diff, worst, tol = trial, pairs[i], DNN_TRIAL_RTOL
         else:
             diffs = [_relative(x, y, EXACT_ATOL) for x, y in pairs]
             diff = max(diffs)
