@@ -92,6 +92,28 @@ def test_keys_change_only_with_what_they_depend_on():
     assert all(kc[k] == v for k, v in ka.items())
 
 
+def test_keys_follow_numerics_versions_not_source_or_package_version(monkeypatch):
+    import dnngap
+    from dnngap import cs, dnn
+
+    def keys():
+        return {u.method.kind: u.key for u in tiny_spec(m_values=(10,)).units()}
+
+    before = keys()
+    monkeypatch.setattr(dnngap, "__version__", "99.0.0")  # a release orphans nothing
+    assert keys() == before
+    monkeypatch.setattr(dnn, "NUMERICS_VERSION", dnn.NUMERICS_VERSION + 1)
+    bumped = keys()
+    assert bumped["cs"] == before["cs"] and bumped["dnn"] != before["dnn"]
+    monkeypatch.setattr(cs, "NUMERICS_VERSION", cs.NUMERICS_VERSION + 1)
+    assert keys()["cs"] != before["cs"]
+    monkeypatch.setattr(runner, "NUMERICS_VERSION", 7)  # shared: samples, tests, errors
+    assert experiments.code_version("existence") == f"existence-v1+cs-v{cs.NUMERICS_VERSION}+data-v7"
+    assert all(keys()[k] != bumped[k] for k in before)
+    with pytest.raises(ValueError, match="kind must be one of 'cs', 'dnn', 'existence'; got 'svm'"):
+        experiments.numerics_versions("svm")
+
+
 # -- the store --------------------------------------------------------------
 def test_store_round_trip_and_damage_detection(tmp_path):
     store = Store(tmp_path)

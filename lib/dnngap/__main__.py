@@ -1,4 +1,4 @@
-"""Command line: ``python -m dnngap list | run | status``.
+"""Command line: ``python -m dnngap list | run | status | verify``.
 
 Examples
 --------
@@ -7,14 +7,22 @@ Examples
     python -m dnngap list
     python -m dnngap run e1 --scale smoke
     python -m dnngap run e2 --scale ci --set trials=5 --set "activations=[relu, tanh]"
+    python -m dnngap run e1 --scale ci --workers 2             # a local Dask cluster
+    python -m dnngap run e1 --scale paper --scheduler tcp://host:8786   # a running one
     python -m dnngap status e1
     python -m dnngap status e1 --scale paper --files   # the files to commit
+    python -m dnngap verify e1 --scale paper --sample 3 --cheapest
+
+``run`` and ``verify`` exit with status 1 when the result is incomplete or a
+check fails, 2 on a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+from collections.abc import Iterator
 
 import yaml
 
@@ -31,6 +39,40 @@ def _parse_sets(items: list[str]) -> dict:
     return out
 
 
+def _add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="compute on a new local Dask cluster of N single-threaded worker processes")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="compute on a running Dask cluster, e.g. tcp://127.0.0.1:8786")
+
+
+@contextlib.contextmanager
+def _client(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterator:
+    """The Dask client that ``--workers`` / ``--scheduler`` ask for, else ``None``."""
+    if args.workers is None and args.scheduler is None:
+        yield None
+        return
+    if args.workers is not None and args.workers < 1:
+        parser.error(f"--workers must be an integer >= 1; got {args.workers}")
+    from distributed import Client
+
+    try:
+        client = (experiments.local_cluster(args.workers) if args.workers is not None
+                  else Client(args.scheduler, timeout="30s"))
+    except OSError as exc:
+        parser.error(f"--scheduler {args.scheduler}: cannot connect ({exc})")
+    cluster = client.cluster
+    try:
+        workers = len(client.scheduler_info()["workers"])
+        print(f"Dask: {workers} workers at {client.scheduler.address}", flush=True)
+        yield client
+    finally:
+        client.close()
+        if cluster is not None and args.workers is not None:
+            cluster.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dnngap", description="Run the paper's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -41,13 +83,28 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_cluster_options(run)
     status = sub.add_parser("status", help="what is done and what is missing in the store")
     status.add_argument("experiment", nargs="?", choices=experiments.available())
     status.add_argument("--scale", choices=experiments.SCALES, default=None)
+    status.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a knob (repeatable; needs an experiment)")
     status.add_argument("--files", action="store_true",
                         help="list the stored unit files (e.g. to commit paper-scale results with git add -f)")
+    verify = sub.add_parser("verify", help="recompute a sample of stored units and compare the numbers")
+    verify.add_argument("experiment", choices=experiments.available())
+    verify.add_argument("--scale", choices=experiments.SCALES, default="ci")
+    verify.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
+    verify.add_argument("--sample", type=int, default=3, help="how many stored units to recompute (default 3)")
+    verify.add_argument("--cheapest", action="store_true",
+                        help="the units of smallest stored compute time rather than a random sample")
+    verify.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
+    _add_cluster_options(verify)
     args = parser.parse_args(argv)
     store = experiments.Store()
+    if args.command == "status" and args.sets and not args.experiment:
+        parser.error("status --set needs an experiment")
 
     if args.command == "list":
         for name in experiments.available():
@@ -62,15 +119,34 @@ def main(argv: list[str] | None = None) -> int:
         units = spec.units()
         done = len(units) - len(experiments.load(spec, store).missing)
         print(f"{spec.name} at scale {spec.scale}: {len(units)} units, {done} already in {store.root}")
-        results = experiments.run(spec, store, progress=not args.quiet)
+        with _client(args, parser) as client:
+            results = experiments.run(spec, store, progress=not args.quiet, client=client)
         print(f"{spec.name}: {len(results.records)} records, {len(results.missing)} units missing")
         print(results.table())
         return 0 if results.complete else 1
+    if args.command == "verify":
+        try:
+            spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
+            with _client(args, parser) as client:
+                report = experiments.verify(spec, store, sample=args.sample, cheapest=args.cheapest,
+                                            seed=args.seed, client=client)
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(report)
+        print("verify: " + ("passed" if report.passed else "FAILED"))
+        return 0 if report.passed else 1
     names = [args.experiment] if args.experiment else experiments.available()
     scales = [args.scale] if args.scale else list(experiments.SCALES)
+    try:
+        sets = _parse_sets(args.sets)
+        for name in names:
+            for scale in scales:
+                experiments.get(name, scale, **sets)
+    except ValueError as exc:
+        parser.error(str(exc))
     for name in names:
         for scale in scales:
-            spec = experiments.get(name, scale)
+            spec = experiments.get(name, scale, **sets)
             res = experiments.load(spec, store)
             total = len(spec.units())
             print(f"{name}\t{scale}\t{total - len(res.missing)}/{total} units done")

@@ -107,6 +107,14 @@ from scipy.linalg import cho_solve, cholesky, solve_triangular
 
 from . import polynomials
 
+#: Version of the numbers this module (and :mod:`dnngap.polynomials`, which it
+#: builds on) produces. Bump it by hand when a change alters the numbers CS
+#: results hold (a new solver step, stopping rule, default ``lam``, basis
+#: normalisation...); refactoring that leaves them unchanged keeps it. The
+#: results store's key includes it (:mod:`dnngap.experiments.store`), so a bump
+#: recomputes exactly the CS and existence-network results.
+NUMERICS_VERSION: int = 1
+
 __all__ = [
     "DEFAULT_LAMBDA",
     "Method",

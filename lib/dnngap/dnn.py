@@ -69,6 +69,13 @@ from tqdm import tqdm
 
 from dnngap._validation import check_int as _check_int
 
+#: Version of the numbers this module produces. Bump it by hand when a change
+#: alters trained networks' results (initialisation, forward or backward pass,
+#: optimiser, learning rate, stopping rule, presets...); refactoring that leaves
+#: them unchanged (up to rounding) keeps it. The results store's key includes it
+#: (:mod:`dnngap.experiments.store`), so a bump recomputes exactly the DNN results.
+NUMERICS_VERSION: int = 1
+
 __all__ = [
     "ADAM_BETAS",
     "ADAM_EPS",

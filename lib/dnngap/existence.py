@@ -115,6 +115,13 @@ from dnngap import cs, polynomials
 from dnngap._validation import check_int as _check_int
 from dnngap.functions import DOMAIN_TOL
 
+#: Version of the numbers this module produces. Bump it by hand when a change
+#: alters the existence network's results (emulation, training of the last
+#: layer...); refactoring that leaves them unchanged keeps it. The results
+#: store's key includes it, and :data:`dnngap.cs.NUMERICS_VERSION` (its
+#: default last-layer training is the CS solver).
+NUMERICS_VERSION: int = 1
+
 __all__ = [
     "Activation",
     "LegendreMethod",

@@ -3,7 +3,8 @@
 Compute is separate from plotting. An experiment is an
 :class:`ExperimentSpec`; :func:`run` fills the results :class:`Store` (one
 file per ``(problem, method, m)``, resumable, atomic); :func:`load` reads it
-back as :class:`Results`; :mod:`dnngap.plotting` draws figures from those.
+back as :class:`Results`; :func:`verify` recomputes a sample of stored units
+and compares; :mod:`dnngap.plotting` draws figures from those.
 
 >>> from dnngap import experiments
 >>> spec = experiments.get("e1", "smoke")
@@ -19,15 +20,18 @@ from __future__ import annotations
 from typing import Any
 
 from .catalog import OVERRIDES, apply_overrides, available, get
-from .runner import Results, SummaryRow, Table, estimator_notes, load, run
+from .execution import local_cluster, run
+from .runner import Results, SummaryRow, Table, estimator_notes, load
 from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, Sampler,
                     TestSpec, Unit)
-from .store import Store, code_version, git_commit
+from .store import Store, code_version, git_commit, numerics_versions
+from .verify import VerifyReport, verify
 
 __all__ = [
     "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "Problem",
-    "Results", "Sampler", "Store", "SummaryRow", "Table", "TestSpec", "Unit", "apply_overrides",
-    "available", "code_version", "estimator_notes", "get", "git_commit", "load", "results", "run",
+    "Results", "Sampler", "Store", "SummaryRow", "Table", "TestSpec", "Unit", "VerifyReport",
+    "apply_overrides", "available", "code_version", "estimator_notes", "get", "git_commit",
+    "load", "local_cluster", "numerics_versions", "results", "run", "verify",
 ]
 
 

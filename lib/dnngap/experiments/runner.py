@@ -20,19 +20,20 @@ Every record is one trial of one ``(problem, method, m)`` and holds:
 ``train_loss, epochs, stop_reason``
     training outcome (DNNs: best training MSE, epochs used, ``"tolerance"``,
     ``"epochs"`` or ``"diverged"``; CS: the final objective and iterations);
-``seed, wall_time, device, code, commit, timestamp``
-    provenance (``wall_time`` is the unit's time divided by its trials).
+``seed, wall_time, device, code, commit, timestamp, executor``
+    provenance (``wall_time`` is the unit's time divided by its trials;
+    ``code`` the numerics versions, e.g. ``"cs-v1+data-v1"``, see
+    :mod:`.store`; ``executor`` ``"local"`` or the Dask worker's address, see
+    :mod:`.execution`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +44,13 @@ from .specs import CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem
 from .store import Store, code_version, git_commit
 
 _CHUNK = 50_000
+
+#: Version of the numbers every method kind shares: samples, test sets and
+#: error estimation (:mod:`dnngap.functions`, :mod:`dnngap.sampling`,
+#: :mod:`dnngap.quadrature` and :func:`compute_unit`'s assembly of them). Bump
+#: it by hand when a change alters those numbers; the results store's key
+#: includes it (:mod:`.store`), so a bump recomputes every unit.
+NUMERICS_VERSION: int = 1
 
 
 # ---------------------------------------------------------------------------
@@ -426,7 +434,7 @@ class Table:
 
 
 # ---------------------------------------------------------------------------
-# run / load
+# load, and what a run computes (:mod:`.execution` runs them)
 # ---------------------------------------------------------------------------
 def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
     """The spec's records that are in the store (nothing is computed)."""
@@ -439,38 +447,6 @@ def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
         else:
             records.extend(payload["records"])
     return Results(spec, records, missing)
-
-
-def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = True,
-        units: Iterable[Unit] | None = None) -> Results:
-    """Compute every unit of ``spec`` missing from the store, then load all.
-
-    Finished units are never recomputed; a unit locked by a concurrent run
-    is skipped and awaited at the end.
-    """
-    from tqdm.auto import tqdm
-
-    store = store or Store()
-    todo = [u for u in (units if units is not None else spec.units())
-            if store.read(u.key) is None]
-    data: dict[Problem, _ProblemData] = {}
-    deferred = []
-    groups = plan(todo)
-    bar = tqdm(total=len(todo), desc=spec.name, unit="unit", disable=not progress)
-    for group in groups:
-        unit = group[0]
-        bar.set_postfix_str(f"{unit.problem.label}, {unit.method.label}, m = "
-                            + ", ".join(str(u.m) for u in group), refresh=False)
-        with contextlib.ExitStack() as stack:
-            mine = [u for u in group if stack.enter_context(store.lock(u.key))]
-            deferred.extend(u for u in group if u not in mine)
-            _compute_locked(mine, store, data)
-        bar.update(len(group))
-    bar.close()
-    for unit in deferred:  # another process had these: wait for it, then check
-        with store.lock(unit.key, blocking=True):
-            _compute_locked([unit], store, data)
-    return load(spec, store)
 
 
 def plan(units: list[Unit]) -> list[list[Unit]]:
@@ -490,14 +466,6 @@ def compute_group(group: list[Unit], data: dict[Problem, "_ProblemData"] | None 
         pd = data.setdefault(unit.problem, _ProblemData(unit.problem, unit.spec))
         out.append(compute_unit(unit, pd))
     return out
-
-
-def _compute_locked(group: list[Unit], store: Store, data: dict) -> None:
-    group = [u for u in group if store.read(u.key) is None]  # some finished meanwhile
-    if not group:
-        return
-    for unit, records in zip(group, compute_group(group, data)):
-        store.write(unit.key, unit.config(), records)
 
 
 def estimator_notes(results: Results) -> dict[tuple[str, int], str]:

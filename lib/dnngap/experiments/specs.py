@@ -422,8 +422,10 @@ class Unit:
     m: int
 
     def config(self) -> dict[str, Any]:
-        """Everything the unit's numbers depend on (the store key hashes this)."""
-        from .store import code_version
+        """Everything the unit's numbers depend on (the store key hashes this):
+        the resolved configuration and the numerics versions of the code
+        (:func:`dnngap.experiments.store.numerics_versions`)."""
+        from .store import numerics_versions
 
         return {
             "function": self.problem.function, "d": self.problem.d, "m": self.m,
@@ -434,7 +436,7 @@ class Unit:
                      "mc_points": self.spec.test.mc_points, "seed": self.spec.test.seed},
             "method": method_to_dict(self.method),
             "plot_points": self.spec.plot_points,
-            "code": code_version(self.method.kind),
+            "numerics": numerics_versions(self.method.kind),
         }
 
     @property

@@ -1,13 +1,28 @@
 """The results store: one JSON file per unit of work, written atomically.
 
 Layout: ``<root>/<key[:2]>/<key>.json`` where ``key`` hashes the unit's
-resolved configuration *and* the code version of the modules its numbers
-depend on (:func:`code_version`). The experiment's name is not part of the
-key, so experiments that share a unit (the CS chapter and E1 both solve CS on
+resolved configuration (:meth:`dnngap.experiments.Unit.config`) together with
+the *numerics versions* its numbers depend on (:func:`numerics_versions`):
+
+``NUMERICS_VERSION`` in :mod:`dnngap.cs`, :mod:`dnngap.dnn` and :mod:`dnngap.existence`
+    one integer per method kind (the existence network also depends on the
+    CS solver's);
+``NUMERICS_VERSION`` in :mod:`dnngap.experiments.runner`
+    ``data``: what every kind shares, the samples, test sets and error
+    estimation (:mod:`dnngap.functions`, :mod:`dnngap.sampling`,
+    :mod:`dnngap.quadrature` and their assembly in the runner).
+
+The rule: **a change that alters the numbers a module produces bumps its
+``NUMERICS_VERSION`` by hand**; refactoring, comments, plotting and prose
+change nothing, so stored results survive them. The library's own version is
+not part of the key either. A forgotten bump is caught by
+:func:`dnngap.experiments.verify`, which recomputes a sample of stored units
+and compares the numbers. The experiment's name is not part of the key, so
+experiments that share a unit (the CS chapter and E1 both solve CS on
 ``exp_cos``) compute it once. So
 
-* a changed spec or a changed method module invalidates exactly the units it
-  changes (a new key); plotting or prose changes invalidate nothing;
+* a changed spec or a bumped numerics version invalidates exactly the units
+  it changes (a new key);
 * a run killed at any point loses only the unit in flight: every finished
   unit is a complete file (written to a temporary file, flushed, fsynced and
   renamed into place);
@@ -26,6 +41,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import importlib
 import json
 import os
 import subprocess
@@ -37,26 +53,40 @@ from typing import Any
 
 import dnngap
 
-#: The modules whose source determines each method's numbers.
-_DEPENDENCIES = {
-    "cs": ("functions", "sampling", "quadrature", "polynomials", "cs", "experiments/runner"),
-    "dnn": ("functions", "sampling", "quadrature", "dnn", "experiments/runner"),
-    "existence": ("functions", "sampling", "quadrature", "polynomials", "cs", "existence",
-                  "experiments/runner"),
+#: Per method kind, the numerics versions its numbers depend on: name ->
+#: module holding that ``NUMERICS_VERSION``.
+_NUMERICS = {
+    "cs": {"cs": "dnngap.cs", "data": "dnngap.experiments.runner"},
+    "dnn": {"dnn": "dnngap.dnn", "data": "dnngap.experiments.runner"},
+    "existence": {"existence": "dnngap.existence", "cs": "dnngap.cs",
+                  "data": "dnngap.experiments.runner"},
 }
 
 
-@functools.lru_cache(maxsize=None)
+def numerics_versions(kind: str) -> dict[str, int]:
+    """The numerics versions a method kind's numbers depend on.
+
+    Parameters
+    ----------
+    kind
+        ``"cs"``, ``"dnn"`` or ``"existence"``.
+
+    Returns
+    -------
+    dict
+        Name -> ``NUMERICS_VERSION`` of its module, e.g.
+        ``{"cs": 1, "data": 1}``; part of every unit's store key.
+    """
+    if kind not in _NUMERICS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, _NUMERICS))}; got {kind!r}")
+    return {name: int(importlib.import_module(module).NUMERICS_VERSION)
+            for name, module in _NUMERICS[kind].items()}
+
+
 def code_version(kind: str) -> str:
-    """``<version>+<hash>``: the library version and a hash of the source of
-    the modules a method of this kind depends on."""
-    root = Path(dnngap.__file__).parent
-    digest = hashlib.sha256(dnngap.__version__.encode())
-    for module in _DEPENDENCIES[kind]:
-        path = root / f"{module}.py"
-        digest.update(module.encode())
-        digest.update(path.read_bytes() if path.exists() else b"missing")
-    return f"{dnngap.__version__}+{digest.hexdigest()[:10]}"
+    """The numerics versions of ``kind`` as one string, e.g. ``"cs-v1+data-v1"``
+    (records' provenance; see :func:`numerics_versions`)."""
+    return "+".join(f"{name}-v{v}" for name, v in numerics_versions(kind).items())
 
 
 @functools.lru_cache(maxsize=None)
