@@ -17,7 +17,8 @@ trials, of the relative L2_rho error on a Monte Carlo test set of
 The ratio columns are mean network error / mean CS error (the theorem says
 the network does as well as CS, no better: ratios near 1). It also prints the
 measured emulation errors against their bounds, and the network's size from
-its matrices against the theorem's bounds as PAPER.md reconstructs them
+its matrices against the theorem's bounds as the book's page *The paper, and
+what is known of its experiments* (book/paper.md) reconstructs them
 (depth and width growing polynomially or logarithmically in m, d and 1/delta):
 for this construction depth = (s + 2)(R1 + R2) (+ 0 or 1), with R1 =
 ceil(log2 n) Chebyshev stages and R2 = ceil(log2 max|supp nu|) product-tree
@@ -128,7 +129,7 @@ def print_sizes(cases, delta: float) -> None:
                   f"{existence.depth_formula(Lambda, s):>7} {net.depth / scale:>29.2f} "
                   f"{net.width:>6} {net.width / len(Lambda):>7.2f} {net.n_parameters:>8} "
                   f"{net.network.n_parameters_dense:>11} {net.delta_bound:>11.2e}")
-    print("theorem (PAPER.md, reconstructed): depth and width polynomial or logarithmic in "
+    print("theorem (book/paper.md, reconstructed): depth and width polynomial or logarithmic in "
           "m, d, 1/delta; here depth = O(log n * (log(1/delta) + log n)) and the width, "
           "O(N + sum_k n_k) products and carried values, does not grow with 1/delta")
 

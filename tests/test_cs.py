@@ -417,7 +417,8 @@ def test_simplex_resumes_from_its_last_basis(monkeypatch):
 # -------------------------------------------------------- the paper's case
 @pytest.mark.slow
 def test_exp_cos_d8_reaches_paper_accuracy():
-    """exp_cos, d = 8, hyperbolic cross of order 20 (N = 1771): PAPER.md
+    """exp_cos, d = 8, hyperbolic cross of order 20 (N = 1771): the book's
+    page *The paper, and what is known of its experiments* (book/paper.md)
     reports about 1e-6 relative L2_rho error at m = 750. Error by Monte
     Carlo on 20,000 independent uniform points."""
     f = functions.get("exp_cos")

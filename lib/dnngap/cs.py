@@ -66,7 +66,8 @@ Solvers
 
 Choice of :data:`DEFAULT_LAMBDA`
 --------------------------------
-``DEFAULT_LAMBDA = 1e-4``, inside the range 1e-4 to 1e-3 that PAPER.md calls
+``DEFAULT_LAMBDA = 1e-4``, inside the range 1e-4 to 1e-3 that the book's page
+*The paper, and what is known of its experiments* (``book/paper.md``) calls
 sensible for noise-free data (the authors' λ is not public). In that range
 and for m ≤ N the minimiser interpolates the data and *does not depend on
 λ at all*: it is the weighted basis-pursuit solution (an optimal dual p of

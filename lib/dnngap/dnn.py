@@ -1,6 +1,7 @@
 r"""Fully connected networks and batched training of independent trials.
 
-This module reproduces the authors' DNN protocol (see ``PAPER.md``, "DNN
+This module reproduces the authors' DNN protocol (see the book's page *The
+paper, and what is known of its experiments*, ``book/paper.md``, "The DNN
 protocol"): a fully connected network :math:`\Phi : \mathbb{R}^d \to
 \mathbb{R}` is trained on :math:`m` samples :math:`(y_i, f(y_i))` by
 minimising the mean squared error
@@ -185,7 +186,9 @@ class Architecture:
         How :math:`L` counts hidden layers: ``"code"`` (default, the authors'
         code, ``nb_layers = L``) builds :math:`L + 1` activated hidden layers,
         ``"paper"`` builds :math:`L`. Which one the paper's labels use is not
-        known (``PAPER.md``); the label always says which was used.
+        known (the book's page *The paper, and what is known of its
+        experiments*, ``book/paper.md``); the label always says which was
+        used.
 
     Examples
     --------

@@ -1,10 +1,11 @@
 r"""The practical existence theorem's network: ReLU emulation of Legendre features.
 
 Adcock & Dexter prove that *some* deep network, trained in *some* way, does
-as well as compressed sensing (CS) on smooth functions (PAPER.md, "The
-practical existence theorem", reconstructed). The network is built, not
-trained: its hidden layers compute, to accuracy :math:`\delta`, the vector of
-orthonormal tensor Legendre polynomials :math:`(\Psi_\nu(y))_{\nu\in\Lambda}`
+as well as compressed sensing (CS) on smooth functions (the book's page
+*The paper, and what is known of its experiments*, ``book/paper.md``,
+section "The practical existence theorem", reconstructed). The network is
+built, not trained: its hidden layers compute, to accuracy :math:`\delta`,
+the vector of orthonormal tensor Legendre polynomials :math:`(\Psi_\nu(y))_{\nu\in\Lambda}`
 (:mod:`dnngap.polynomials`), and only the last layer :math:`z \in \mathbb{R}^N`
 is trained, with the weighted square-root-LASSO loss of :mod:`dnngap.cs`.
 This module builds that network explicitly, as a list of weight matrices and

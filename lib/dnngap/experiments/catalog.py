@@ -18,6 +18,11 @@ CS point by the same solver to the same certified tolerance.
     the paper's grids: 20 trials, the released ``m`` grids, every
     architecture and activation, the authors' final test grids.
 
+Training points are the authors' own (MATLAB's stream, reproduced bit for
+bit by :func:`dnngap.sampling.matlab_samples`) at every scale, so trial
+``t`` of a smaller scale is trial ``t`` of the paper; E3 alone draws uniform
+points from ``numpy.random.default_rng`` (see :func:`e3`).
+
 :func:`get` resolves a name and a scale to an :class:`ExperimentSpec`, then
 applies keyword overrides (the knobs of the notebooks' ``parameters`` cells
 and of ``python -m dnngap run --set key=value``); see :data:`OVERRIDES`. The
@@ -75,10 +80,15 @@ def _m(scale: str, d: int) -> tuple[int, ...]:
     return PAPER_M_1D if d == 1 else PAPER_M
 
 
+#: The authors' training points (MATLAB's default stream, bit for bit): trial
+#: t of a run with T <= 20 trials is trial t of the authors' 20, at every scale.
+_MATLAB = Sampler(kind="matlab")
+
+
 def _spec(name: str, title: str, scale: str, problems, methods, **kw: Any) -> ExperimentSpec:
     return ExperimentSpec(name=name, title=title, scale=scale, problems=problems,
                           methods=tuple(methods), trials=kw.pop("trials", _TRIALS[scale]),
-                          test=kw.pop("test", _TESTS[scale]), **kw)
+                          test=kw.pop("test", _TESTS[scale]), sampler=kw.pop("sampler", _MATLAB), **kw)
 
 
 def _archs(scale: str, ci: tuple) -> tuple:
@@ -133,7 +143,9 @@ def e3(scale: str) -> ExperimentSpec:
     archs = _archs(scale, ((4, 40),))
     acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
     methods = [_cs(scale)] + [_dnn(L, N, a) for a in acts for L, N in archs]
-    return _spec("e3", "Harder smooth functions", scale, problems, methods)
+    # uniform samples: the authors drew slower_decay_rational with a seed per
+    # trial and the others from one stream, and a spec has one sampler
+    return _spec("e3", "Harder smooth functions", scale, problems, methods, sampler=Sampler())
 
 
 def _e4_paper_m(function: str, d: int) -> tuple[int, ...]:

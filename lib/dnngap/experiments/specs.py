@@ -157,7 +157,7 @@ class TestSpec:
 #: Default Smolyak levels: about 10^4 points in every dimension (the size of
 #: the grids in the authors' smaller data files).
 _DEFAULT_LEVELS = {1: 13, 2: 10, 3: 8, 4: 7, 8: 5, 16: 3}
-#: The authors' final test grids (PAPER.md): d=1 65537, d=2 311297,
+#: The authors' final test grids (see book/paper.md): d=1 65537, d=2 311297,
 #: d=3 366593, d=4 643073, d=8 1863937, d=16 2098753 points.
 PAPER_LEVELS = ((1, 16), (2, 15), (3, 13), (4, 12), (8, 9), (16, 6))
 
