@@ -310,3 +310,38 @@ def test_cli_run_smoke_then_rerun_reads_the_store(tmp_path):
 def test_cli_rejects_unknown_set_key(tmp_path):
     out = _cli("run", "e1", "--scale", "smoke", "--set", "trails=3", env={"DNNGAP_RESULTS": str(tmp_path)})
     assert out.returncode != 0 and "unknown override(s) ['trails']" in out.stderr
+
+
+def _kinked_fit(method, y, fy, spec, progress):
+    """A 'network' whose error has a kink: f + 1e-3 max(0, y_1 + y_2 - 0.3)."""
+    from dnngap import functions
+    f = functions.get("exp_cos")
+    T = y.shape[0]
+    info = {"train_loss": [0.0] * T, "epochs": [1] * T, "stop_reason": ["epochs"] * T, "device": "cpu"}
+    return (lambda p: np.tile(f(p) + 1e-3 * np.maximum(0, p[:, 0] + p[:, 1] - 0.3), (T, 1))), info
+
+
+def test_primary_estimator_is_judged_on_the_units_own_error(monkeypatch, tmp_path):
+    # exp_cos is smooth, so its d = 8 level-3 grid integrates f^2 well; the
+    # residual has a kink across a hyperplane, which the grid misjudges
+    monkeypatch.setattr(runner, "_fit", _kinked_fit)
+    spec = ExperimentSpec(name="est", title="est", scale="smoke", problems=(Problem("exp_cos", 8, (20,)),),
+                          methods=(DNNMethod(depth=1, width=5),), trials=2,
+                          test=TestSpec(grid_levels=((8, 3),), mc_points=20_000))
+    recs = experiments.run(spec, Store(tmp_path), progress=False).records
+    assert all(r["estimator"] == "monte_carlo" and "misjudges" in r["estimator_reason"] for r in recs)
+    assert all(abs(r["rel_l2_grid"] - r["rel_l2_mc"]) > 4 * r["rel_l2_mc_stderr"] for r in recs)
+    assert all(r["rel_l2"] == r["rel_l2_mc"] for r in recs)
+
+
+def test_grid_stays_primary_where_it_agrees_on_the_error(monkeypatch, tmp_path):
+    smooth = lambda method, y, fy, spec, progress: (
+        (lambda p: np.tile((1 + 1e-3 * np.cos(p[:, 0])) * fy.mean(), (y.shape[0], 1))),
+        {"train_loss": [0.0] * y.shape[0], "epochs": [1] * y.shape[0], "stop_reason": ["epochs"] * y.shape[0],
+         "device": "cpu"})
+    monkeypatch.setattr(runner, "_fit", smooth)
+    spec = ExperimentSpec(name="est", title="est", scale="smoke", problems=(Problem("exp_cos", 2, (20,)),),
+                          methods=(DNNMethod(depth=1, width=5),), trials=2,
+                          test=TestSpec(grid_levels=((2, 8),), mc_points=20_000))
+    recs = experiments.run(spec, Store(tmp_path), progress=False).records
+    assert all(r["estimator"] == "sparse_grid" and r["rel_l2"] == r["rel_l2_grid"] for r in recs)

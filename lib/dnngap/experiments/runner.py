@@ -11,8 +11,9 @@ Every record is one trial of one ``(problem, method, m)`` and holds:
     what was computed;
 ``rel_l2, estimator``
     the relative :math:`L^2_\\rho` error by the *primary* estimator:
-    ``"sparse_grid"`` where the grid is reliable for this function, else
-    ``"monte_carlo"`` (see :class:`dnngap.experiments.TestSpec`);
+    ``"sparse_grid"`` where the grid is reliable for this function *and*
+    agrees with Monte Carlo on this unit's own error, else ``"monte_carlo"``
+    (:func:`_primary_estimator`, :class:`dnngap.experiments.TestSpec`);
 ``rel_l2_grid, rel_l2_mc, rel_l2_mc_stderr, linf``
     both estimators side by side (``rel_l2_grid`` is ``None`` where the grid
     was not used), Monte Carlo's standard error, and the maximum error on the
@@ -50,7 +51,7 @@ _CHUNK = 50_000
 #: :mod:`dnngap.quadrature` and :func:`compute_unit`'s assembly of them). Bump
 #: it by hand when a change alters those numbers; the results store's key
 #: includes it (:mod:`.store`), so a bump recomputes every unit.
-NUMERICS_VERSION: int = 1
+NUMERICS_VERSION: int = 2  # 2: primary estimator judged on each unit's own error
 
 
 # ---------------------------------------------------------------------------
@@ -165,6 +166,34 @@ def _none_if_nan(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
 
+#: The sparse grid stays the primary estimator of a unit only if, for every
+#: trial, it agrees with Monte Carlo on that unit's own error within this
+#: many Monte Carlo standard errors (4: a false alarm among 20 trials has
+#: probability about 0.1%).
+AGREEMENT_SIGMAS = 4.0
+
+
+def _primary_estimator(requested: str, tests: dict[str, Any], grid_err, mc_err) -> tuple[str, str]:
+    r"""The unit's primary estimator and why: judged on the error itself.
+
+    With ``estimator="auto"`` the sparse grid must pass two tests: its
+    quadrature of :math:`f^2` matches the exact norm (``tests["primary"]``),
+    and on this unit's residual :math:`|f - \hat f|^2` -- which for a ReLU
+    network has kinks the grid cannot integrate -- every trial's grid error
+    lies within :data:`AGREEMENT_SIGMAS` Monte Carlo standard errors of the
+    Monte Carlo error. Otherwise Monte Carlo is primary."""
+    if tests["primary"] != "sparse_grid" or requested == "sparse_grid":
+        return tests["primary"], tests["why"]
+    z = np.abs(grid_err.rel_l2 - mc_err.rel_l2) / np.maximum(mc_err.rel_l2_stderr, 1e-300)
+    if np.all(np.isfinite(z)) and z.max() <= AGREEMENT_SIGMAS:
+        return "sparse_grid", (f"{tests['why']}; agrees with Monte Carlo on this unit's error "
+                               f"(within {z.max():.1f} standard errors)")
+    worst = int(np.nanargmax(np.where(np.isfinite(z), z, np.inf)))
+    return "monte_carlo", (f"Monte Carlo: the sparse grid misjudges this unit's error (trial {worst}: "
+                           f"grid {grid_err.rel_l2[worst]:.2e} vs Monte Carlo {mc_err.rel_l2[worst]:.2e} "
+                           f"± {mc_err.rel_l2_stderr[worst]:.1e})")
+
+
 def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> list[dict[str, Any]]:
     """Compute one unit; return its records (one per trial)."""
     start = time.perf_counter()
@@ -187,7 +216,8 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
     if tests["grid"] is not None:
         n_grid = len(tests["grid"].points)
         grid_err = tests["grid"].errors(tests["f_grid"], pred[:, n_mc:n_mc + n_grid])
-    primary = grid_err if tests["primary"] == "sparse_grid" else mc_err
+    estimator, why = _primary_estimator(unit.spec.test.estimator, tests, grid_err, mc_err)
+    primary = grid_err if estimator == "sparse_grid" else mc_err
     wall = time.perf_counter() - start
 
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
@@ -197,8 +227,8 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             "function": f.name, "d": d, "m": m, "trial": t,
             "method": unit.method.label, "method_kind": unit.method.kind,
             "method_key": method_key(unit.method),
-            "rel_l2": _none_if_nan(primary.rel_l2[t]), "estimator": tests["primary"],
-            "estimator_reason": tests["why"],
+            "rel_l2": _none_if_nan(primary.rel_l2[t]), "estimator": estimator,
+            "estimator_reason": why,
             "rel_l2_grid": None if grid_err is None else _none_if_nan(grid_err.rel_l2[t]),
             "rel_l2_mc": _none_if_nan(mc_err.rel_l2[t]),
             "rel_l2_mc_stderr": _none_if_nan(mc_err.rel_l2_stderr[t]),
