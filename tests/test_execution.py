@@ -208,8 +208,9 @@ def scheduler():
     procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
                                "--port", port, "--no-dashboard"], env=ENV, stderr=subprocess.DEVNULL)]
     try:
-        procs += [subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
-                                    "--no-dashboard"], env=ENV, stderr=subprocess.DEVNULL) for _ in range(2)]
+        worker = [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-nanny",
+                  "--no-dashboard"]
+        procs += [subprocess.Popen(worker, env=ENV, stderr=subprocess.DEVNULL) for _ in range(2)]
         with Client(address, timeout="60s") as c:
             c.wait_for_workers(2, timeout=60)
         yield address
