@@ -142,7 +142,7 @@ def test_cli_verify_exit_status(tmp_path):
 # -- Dask: a LocalCluster of worker processes ---------------------------------
 @pytest.fixture(scope="module")
 def client():
-    c = experiments.local_cluster(2, dashboard_address=None)
+    c = experiments.local_cluster(2, dashboard_address=":0")
     yield c
     cluster = c.cluster
     c.close()
@@ -208,15 +208,17 @@ def scheduler():
     procs = [subprocess.Popen([sys.executable, "-m", "dask", "scheduler", "--host", "127.0.0.1",
                                "--port", port, "--no-dashboard"], env=ENV, stderr=subprocess.DEVNULL)]
     try:
-        procs += [subprocess.Popen([sys.executable, "-m", "dask", "worker", address, "--nthreads", "1",
-                                    "--no-dashboard"], env=ENV, stderr=subprocess.DEVNULL) for _ in range(2)]
+        worker = [sys.executable, "-m", "dask", "worker", address, "--nthreads", "1", "--no-nanny",
+                  "--no-dashboard"]
+        procs += [subprocess.Popen(worker, env=ENV, stderr=subprocess.DEVNULL) for _ in range(2)]
         with Client(address, timeout="60s") as c:
             c.wait_for_workers(2, timeout=60)
         yield address
     finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in reversed(procs):
+        for p in procs[1:]:  # workers without nannies: nothing is left behind
+            p.kill()
+        procs[0].terminate()
+        for p in procs:
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -243,13 +245,14 @@ def test_client_killed_mid_run_then_resumed(scheduler, tmp_path):
     args = ("run", "e1", "--scale", "smoke", "--quiet", "--set", "epochs=4000", "--scheduler", scheduler)
     spec = experiments.get("e1", "smoke", epochs=4000)
     store = Store(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "dnngap", *args], env={**ENV, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(tmp_path / "first.log", "w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "dnngap", *args], env={**ENV, **env},
+                                stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 90
-    while time.time() < deadline and not store.keys():
+    while time.time() < deadline and not store.keys() and proc.poll() is None:
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    assert proc.wait() == -signal.SIGKILL, (tmp_path / "first.log").read_text()
     done = store.keys()
     assert 1 <= len(done) < len(spec.units()), "the client should have been killed mid-run"
     mtimes = {k: store.path(k).stat().st_mtime_ns for k in done}

@@ -143,8 +143,9 @@ def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = No
 
 def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cpu",),
                     trials: int | None = None, epochs: Sequence[int] = (), versions: Sequence[str] = (),
-                    commits: Sequence[str] = (), note: str = "") -> str:
-    """One caption line: scale, trials, epochs, device, wall time, code version.
+                    commits: Sequence[str] = (), note: str = "", numerics: Sequence[str] = ()) -> str:
+    """One caption line: scale, trials, epochs, device, wall time, code version
+    (and the records' numerics versions, e.g. ``cs-v1+data-v1``, if given).
 
     >>> provenance_line(scale="ci", seconds=90, trials=3, epochs=[3000], versions=["0.1.0"], commits=["abc"])
     'scale ci · 3 trials · DNNs ≤ 3,000 epochs · device cpu · compute 1.5 min · dnngap 0.1.0 (commit abc)'
@@ -159,6 +160,8 @@ def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cp
     parts.append(f"compute {seconds / 60:.1f} min" if seconds >= 60 else f"compute {seconds:.0f} s")
     parts.append(f"dnngap {', '.join(versions or [dnngap.__version__])} "
                  f"(commit {', '.join(commits or [git_commit()])})")
+    if numerics:
+        parts.append("numerics " + ", ".join(numerics))
     return " · ".join(parts)
 
 
@@ -173,7 +176,7 @@ def provenance(results: Results) -> str:
         scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
         trials=spec.trials,
         epochs=[m.training().resolved_epochs for m in spec.methods if isinstance(m, DNNMethod)],
-        versions=sorted({r["code"].split("+")[0] for r in results.records}),
+        numerics=sorted({r["code"] for r in results.records}),
         commits=sorted({r["commit"] for r in results.records}), note=note)
 
 
