@@ -102,5 +102,98 @@ def e1(results: Results) -> list[str]:
             gap_at_least(results, 10)]
 
 
-__all__ = ["CONSTANT_FACTOR", "CheckFailed", "below_constant", "complete_and_finite", "e1",
-           "gap_at_least", "networks_beat_constant", "solvers_converged"]
+def architecture_spread(results: Results) -> tuple[float, float]:
+    """At the largest ``m`` of the first problem: the factor between the worst
+    and the best network *that beat the constant predictor by*
+    :data:`CONSTANT_FACTOR`, and the gap from the best network to CS."""
+    p = results.spec.problems[0]
+    m = results.largest_m(p.function, p.d)
+    kinds = {x.label: x.kind for x in results.spec.methods}
+    rows = results.best(m=m, function=p.function, d=p.d)
+    const = results.constant_error(p.function, p.d)
+    learned = [r.geomean for label, r in rows.items() if kinds[label] == "dnn" and r.geomean <= const / CONSTANT_FACTOR]
+    cs = min(r.geomean for label, r in rows.items() if kinds[label] == "cs")
+    return max(learned) / min(learned), min(learned) / cs
+
+
+def e2(results: Results) -> list[str]:
+    """E2: as E1, and the networks that learned ``f`` differ among
+    themselves by less than the best of them differs from CS."""
+    lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
+             gap_at_least(results, 10)]
+    spread, gap = architecture_spread(results)
+    _require(spread < gap, f"architecture/activation spread {spread:.1f}x is not below the gap {gap:.1f}x")
+    return lines + [f"architecture/activation spread {spread:.1f}x < gap to CS {gap:,.0f}x"]
+
+
+def e3(results: Results, easy: tuple[str, int] = ("exp_cos5", 1),
+       hard: tuple[str, int] = ("slower_decay_rational", 8)) -> list[str]:
+    """E3: networks learned more than the mean everywhere; the gap to CS on
+    the ``hard`` problem is at least 10x narrower than on the ``easy`` one."""
+    lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results)]
+    gaps = {(c.function, c.d): c.gap for c in results.compare() if c.cs and c.dnn}
+    if easy in gaps and hard in gaps:
+        _require(gaps[hard] * 10 <= gaps[easy],
+                 f"gap on {hard} ({gaps[hard]:.3g}x) is not 10x narrower than on {easy} ({gaps[easy]:.3g}x)")
+        lines.append(f"gap {gaps[easy]:,.0f}x on {easy[0]} (d = {easy[1]}) vs {gaps[hard]:.3g}x on "
+                     f"{hard[0]} (d = {hard[1]})")
+    else:
+        lines.append(f"gap comparison not applicable: {easy} or {hard} not computed in this run")
+    return lines
+
+
+def e4(results: Results, factor: float = 2.0) -> list[str]:
+    """E4: networks learned more than the mean; on every problem the best
+    network is within ``factor`` of CS or better (the abstract's "performing
+    well in comparison"), and Monte Carlo errors are measurements (standard
+    error below a quarter of the error)."""
+    lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results)]
+    noisy = [r for r in results.records if r["rel_l2_mc_stderr"] >= 0.25 * r["rel_l2_mc"]]
+    _require(not noisy, f"{len(noisy)} Monte Carlo errors with a standard error above a quarter of the error")
+    rows = [c for c in results.compare() if c.cs and c.dnn]
+    bad = [c for c in rows if c.gap > factor]
+    _require(not bad, "CS better than the best network by more than a factor "
+             f"{factor:g}: " + "; ".join(f"{c.function}, d = {c.d}: {c.gap:.2f}" for c in bad))
+    return lines + [f"best network within {factor:g}x of CS or better in {len(rows)} problems",
+                    "Monte Carlo standard errors below a quarter of every error"]
+
+
+def e5(results: Results) -> list[str]:
+    """E5: solvers converged and errors finite (what each method achieves per
+    function is reported by the chapter, from the data)."""
+    return [complete_and_finite(results), solvers_converged(results)]
+
+
+def e6(results: Results) -> list[str]:
+    """E6: the paper's comparison of test errors: double precision does not
+    bring the best network to CS (the gap stays at least 10x) and every
+    network learned more than the mean."""
+    return [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
+            gap_at_least(results, 10)]
+
+
+def e7(results: Results, rtol: float = 1e-3, floor: float = 1e-10) -> list[str]:
+    """E7: per trial, the existence network's error equals CS's to ``rtol``
+    relative to ``max(CS error, floor)`` (below ``floor``, rounding in a
+    network of hundreds of layers sets the error), its solver converged, and
+    the trained network is at least 10x worse than CS."""
+    lines = [complete_and_finite(results), solvers_converged(results)]
+    kinds = {m.label: m.kind for m in results.spec.methods}
+    by_key = {}
+    for r in results.records:
+        by_key[(r["function"], r["d"], r["m"], r["trial"], kinds[r["method"]])] = r["rel_l2"]
+    worst = 0.0
+    for (fn, d, m, t, kind), e in by_key.items():
+        if kind == "existence":
+            cs = by_key[(fn, d, m, t, "cs")]
+            worst = max(worst, abs(e - cs) / max(cs, floor))
+    _require(worst <= rtol, f"existence network differs from CS by {worst:.2e} (relative) in some trial; allowed {rtol:g}")
+    lines.append(f"existence network equals CS per trial to {worst:.1e} (allowed {rtol:g})")
+    if any(k == "dnn" for k in kinds.values()):
+        lines.append(gap_at_least(results, 10))
+    return lines
+
+
+__all__ = ["CONSTANT_FACTOR", "CheckFailed", "architecture_spread", "below_constant", "complete_and_finite",
+           "e1", "e2", "e3", "e4", "e5", "e6", "e7", "gap_at_least", "networks_beat_constant",
+           "solvers_converged"]

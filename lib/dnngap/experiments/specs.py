@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union, get_args
 
@@ -179,19 +180,26 @@ class CSMethod:
     kind: ClassVar[str] = "cs"
     index_set: Literal["hyperbolic_cross", "total_degree", "tensor_product"] = "hyperbolic_cross"
     n_max: int = 2000
-    lam: float | None = None  # None: dnngap.cs.DEFAULT_LAMBDA
+    #: ``None``: :data:`dnngap.cs.DEFAULT_LAMBDA`; a positive number: that λ;
+    #: ``"cv"``: λ chosen per trial by cross-validation on its own training
+    #: samples (:func:`dnngap.tuning.cross_validate_lambda`).
+    lam: float | Literal["cv"] | None = None
     solver: Literal["primal_dual", "cvxpy"] = "primal_dual"
 
     def __post_init__(self) -> None:
         _choice("cs.index_set", self.index_set, ("hyperbolic_cross", "total_degree", "tensor_product"))
         _positive_int("cs.n_max", self.n_max)
-        if self.lam is not None and not (isinstance(self.lam, (int, float)) and self.lam > 0):
-            raise ValueError(f"cs.lam must be a positive number or None; got {self.lam!r}")
+        if not (self.lam is None or self.lam == "cv" or (
+                isinstance(self.lam, (int, float)) and not isinstance(self.lam, bool)
+                and math.isfinite(self.lam) and self.lam > 0)):
+            raise ValueError(f"cs.lam must be a positive finite number, 'cv' or None; got {self.lam!r}")
         _choice("cs.solver", self.solver, ("primal_dual", "cvxpy"))
 
     @property
     def label(self) -> str:
         short = {"hyperbolic_cross": "HC", "total_degree": "TD", "tensor_product": "TP"}[self.index_set]
+        if self.lam == "cv":
+            return f"CS ({short}, N ≤ {self.n_max}, λ by CV)"
         return f"CS ({short}, N ≤ {self.n_max})"
 
 
@@ -395,6 +403,26 @@ class ExperimentSpec:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    def describe(self) -> str:
+        """One sentence on which points this spec computes (for prose).
+
+        >>> from dnngap import experiments
+        >>> experiments.get("e6", "ci").describe()  # doctest: +NORMALIZE_WHITESPACE
+        '5 trials per point; exp_cos in d = 2 at m = 75, 300; methods: CS (HC, N ≤ 2000) ·
+        ReLU 4×40 (code: 5 hidden layers) · ReLU 4×40 (code: 5 hidden layers), double'
+        """
+        groups: dict[tuple, list[str]] = {}
+        for p in self.problems:
+            ms = p.m_values
+            m_text = (", ".join(map(str, ms)) if len(ms) <= 6
+                      else f"{ms[0]}, {ms[1]}, …, {ms[-1]} ({len(ms)} values)")
+            only = f" ({', '.join(k.upper() if k == 'cs' else k for k in p.kinds)} only)" if p.kinds else ""
+            groups.setdefault((p.function, m_text, only), []).append(str(p.d))
+        problems = "; ".join(f"{fn} in d = {', '.join(ds)} at m = {m_text}{only}"
+                             for (fn, m_text, only), ds in groups.items())
+        methods = " · ".join(m.label for m in self.methods)
+        return f"{self.trials} trials per point; {problems}; methods: {methods}"
 
     # -- work units ----------------------------------------------------
     def units(self) -> list["Unit"]:
