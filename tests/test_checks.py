@@ -114,3 +114,19 @@ def test_figure_draws_the_reference_lines(compute):
     tol = [line for line in ax.get_lines() if line.get_label() == plotting.TOLERANCE_LABEL.format("single")][0]
     assert tol.get_ydata()[0] == pytest.approx(np.sqrt(5e-7) / functions.get("exp_cos").norm(2))
     assert ax.get_yscale() == "log" and "samples" in ax.get_xlabel()
+
+
+def test_frame_table_and_csv(compute, tmp_path):
+    results = compute("learned")
+    frame = results.frame()
+    assert len(frame) == len(results.records) == 2 * 2 * 3  # m values x methods x trials
+    assert {"function", "d", "m", "trial", "method", "rel_l2", "stop_reason"} <= set(frame.columns)
+    table = results.table()
+    assert list(table.index.names) == ["function", "d", "m"] and len(table) == 2
+    assert set(table.columns) == set(results.methods())
+    stops = results.stop_table()
+    assert stops.loc[("exp_cos", 2, 80), "ReLU 1×10 (code: 2 hidden layers)"] == "ep 3"
+    path = results.to_csv("x", folder=tmp_path)
+    import pandas as pd
+    back = pd.read_csv(path)
+    assert len(back) == len(frame) and back["rel_l2"].tolist() == pytest.approx(frame["rel_l2"].tolist())

@@ -47,6 +47,9 @@ HTML = BUILD / "html"
 SCALES = ("smoke", "ci", "paper")
 #: What is copied into the staging folder besides the executed notebooks.
 SOURCES = ("_config.yml", "_toc.yml", "book")
+#: Where notebooks write the data behind their figures (``Results.to_csv``);
+#: staged as ``notebooks/data`` so that captions can link the files.
+DATA = EXECUTED / "data"
 
 
 def toc_files(toc: Path = ROOT / "_toc.yml") -> list[str]:
@@ -95,6 +98,7 @@ def execute(name: str, parameters: dict, *, cwd: Path = ROOT) -> float:
     nb = jupytext.read(source)
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
     EXECUTED.mkdir(parents=True, exist_ok=True)
+    os.environ["DNNGAP_DATA_DIR"] = str(DATA)  # inherited by the kernel
     out = EXECUTED / f"{name}.ipynb"
     start = time.perf_counter()
     papermill.execute_notebook(
@@ -150,6 +154,8 @@ def stage() -> None:
         else:
             shutil.copy2(src, STAGE / item)
     (STAGE / "notebooks").mkdir()
+    if DATA.exists():
+        shutil.copytree(DATA, STAGE / "notebooks" / "data")
     for name in notebooks():
         executed = EXECUTED / f"{name}.ipynb"
         if not executed.exists():

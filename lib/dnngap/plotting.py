@@ -180,6 +180,19 @@ def provenance(results: Results) -> str:
         commits=sorted({r["commit"] for r in results.records}), note=note)
 
 
+def show_table(columns: Sequence[str], rows: Sequence[Sequence[object]]):
+    """A small table for a notebook: a :class:`pandas.DataFrame` of ``rows``
+    under ``columns``, rendered without its index (a pandas ``Styler``; its
+    ``.data`` is the frame).
+
+    >>> show_table(["d", "error"], [[2, "1e-3"], [8, "2e-3"]]).data.shape
+    (2, 2)
+    """
+    import pandas as pd
+
+    return pd.DataFrame(list(rows), columns=list(columns)).style.hide(axis="index")
+
+
 def network_vs_function(results: Results, function: str, m: int, *, trial: int = 0,
                         methods: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
     """For ``d = 1``: the function and each method's prediction (one trial).
@@ -206,5 +219,5 @@ def network_vs_function(results: Results, function: str, m: int, *, trial: int =
     return ax.figure
 
 
-__all__ = ["CONSTANT_LABEL", "TOLERANCE_LABEL", "draw_references", "error_panels", "error_vs_m", "method_styles", "network_vs_function", "provenance",
+__all__ = ["CONSTANT_LABEL", "TOLERANCE_LABEL", "draw_references", "error_panels", "show_table", "error_vs_m", "method_styles", "network_vs_function", "provenance",
            "provenance_line"]

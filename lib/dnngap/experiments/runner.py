@@ -33,9 +33,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import math
+import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -129,14 +131,24 @@ def _fit(method, y: np.ndarray, fy: np.ndarray, spec: ExperimentSpec, progress: 
         from .. import cs, polynomials
         order = polynomials.largest_order(method.index_set, d, method.n_max)
         Lambda = polynomials.index_set(method.index_set, d, order)
-        lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
-        sol = cs.fit(y, fy, Lambda, lam=lam, method=method.solver)
-        z = np.asarray(sol.z).reshape(T, -1)
-        info = {"train_loss": np.broadcast_to(np.asarray(sol.objective, float), (T,)).tolist(),
-                "epochs": np.broadcast_to(np.asarray(sol.iterations), (T,)).astype(int).tolist(),
-                "stop_reason": ["converged" if c else "max_iter"
-                                for c in np.broadcast_to(np.asarray(sol.converged), (T,))],
-                "device": "cpu", "N": int(len(Lambda))}
+        if method.lam == "cv":  # λ per trial by cross-validation on its own samples
+            from .. import tuning
+            chosen = tuning.cross_validate_lambda(y, fy, Lambda, method=method.solver)
+            z, per_trial = tuning.fit_cv(y, fy, Lambda, chosen, method=method.solver)
+            objective, iterations, converged = map(list, zip(*per_trial))
+            lams = chosen.lam.tolist()
+        else:
+            lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
+            sol = cs.fit(y, fy, Lambda, lam=lam, method=method.solver)
+            z = np.asarray(sol.z).reshape(T, -1)
+            objective = np.broadcast_to(np.asarray(sol.objective, float), (T,)).tolist()
+            iterations = np.broadcast_to(np.asarray(sol.iterations), (T,)).tolist()
+            converged = np.broadcast_to(np.asarray(sol.converged), (T,)).tolist()
+            lams = [float(lam)] * T
+        info = {"train_loss": [float(v) for v in objective],
+                "epochs": [int(v) for v in iterations],
+                "stop_reason": ["converged" if c else "max_iter" for c in converged],
+                "device": "cpu", "N": int(len(Lambda)), "lam": lams}
         return (lambda pts: cs.evaluate(z, pts, Lambda)), info
     if isinstance(method, DNNMethod):
         from .. import dnn
@@ -241,6 +253,8 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
         }
         if "N" in info:
             rec["N"] = info["N"]
+        if "lam" in info:  # CS: the λ of this trial (fixed, or chosen by cross-validation)
+            rec["lam"] = info["lam"][t]
         if tests["plot_x"] is not None:
             rec["prediction"] = pred[t, -len(tests["plot_x"]):].tolist()
         records.append(rec)
@@ -408,59 +422,62 @@ class Results:
     def devices(self) -> list[str]:
         return sorted({r["device"] for r in self.records})
 
-    def table(self, error: str = "rel_l2", **where: Any) -> "Table":
-        """The numbers behind a figure: geometric mean (log10 std) per method and m."""
+    def frame(self) -> "pandas.DataFrame":
+        """The records as a tidy table: one row per trial, every record field a
+        column (``prediction``, where stored, holds each trial's list of values).
+
+        >>> from dnngap import experiments
+        >>> res = experiments.load(experiments.get("e1", "smoke"), experiments.Store("/nonexistent"))
+        >>> res.frame().shape   # nothing stored there
+        (0, 0)
+        """
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.records)
+
+    def to_csv(self, name: str, *, folder: str | os.PathLike | None = None) -> Path:
+        """Write :meth:`frame` (without stored predictions) to ``<folder>/<name>.csv``.
+
+        ``folder`` defaults to ``$DNNGAP_DATA_DIR`` or ``./data``; the book's
+        build sets the variable and links the file next to each figure.
+        Returns the path written."""
+        folder = Path(folder if folder is not None else os.environ.get("DNNGAP_DATA_DIR", "data"))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.csv"
+        frame = self.frame()
+        frame.drop(columns=[c for c in ("prediction",) if c in frame.columns]).to_csv(path, index=False)
+        return path
+
+    def table(self, error: str = "rel_l2", **where: Any) -> "pandas.DataFrame":
+        """The numbers behind a figure: per ``(function, d, m)`` and method, the
+        geometric mean of ``error`` over the trials with the standard deviation
+        of its :math:`\\log_{10}` in brackets (strings, for reading)."""
+        import pandas as pd
+
         rows = self.summary(error, **where)
         methods = [m for m in self.methods() if any(r.method == m for r in rows)]
+        cell = {(r.function, r.d, r.m, r.method): f"{r.geomean:.2e} ({r.log10_std:.2f})" for r in rows}
         keys = sorted({(r.function, r.d, r.m) for r in rows})
-        cell = {(r.function, r.d, r.m, r.method): r for r in rows}
-        header = ["function", "d", "m"] + methods
-        body = []
-        for fn, d, m in keys:
-            line = [fn, str(d), str(m)]
-            for method in methods:
-                r = cell.get((fn, d, m, method))
-                line.append("–" if r is None else f"{r.geomean:.2e} ({r.log10_std:.2f})")
-            body.append(line)
-        return Table(header, body)
+        data = [[cell.get(k + (method,), "–") for method in methods] for k in keys]
+        index = pd.MultiIndex.from_tuples(keys, names=["function", "d", "m"])
+        return pd.DataFrame(data, index=index, columns=methods)
 
-
-    def stop_table(self, **where: Any) -> "Table":
+    def stop_table(self, **where: Any) -> "pandas.DataFrame":
         """How the trials of each point stopped, per method and ``m``.
 
         Cells count trials: DNNs ``tol`` (training MSE reached the tolerance),
         ``ep`` (ran every epoch), ``div`` (diverged); CS and the existence
         network ``ok`` (certified converged) or ``max`` (iteration cap)."""
+        import pandas as pd
+
         short = {"tolerance": "tol", "epochs": "ep", "diverged": "div", "converged": "ok", "max_iter": "max"}
         counts = self.stop_counts(**where)
         methods = [m for m in self.methods() if any(k[2] == m for k in counts)]
         keys = sorted({(fn, d, m) for fn, d, _, m in counts})
-        body = []
-        for fn, d, m in keys:
-            line = [fn, str(d), str(m)]
-            for method in methods:
-                c = counts.get((fn, d, method, m), {})
-                line.append(" ".join(f"{short.get(k, k)} {v}" for k, v in sorted(c.items())) or "–")
-            body.append(line)
-        return Table(["function", "d", "m"] + methods, body)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A small table that renders as HTML in notebooks and as text elsewhere."""
-
-    header: list[str]
-    rows: list[list[str]]
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{h}</th>" for h in self.header)
-        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in self.rows)
-        return f'<table class="table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-    def __str__(self) -> str:
-        widths = [max(len(str(x)) for x in col) for col in zip(self.header, *self.rows)]
-        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-        return "\n".join([fmt.format(*self.header)] + [fmt.format(*r) for r in self.rows])
+        data = [[" ".join(f"{short.get(k, k)} {v}" for k, v in sorted(counts.get(key[:2] + (method, key[2]), {}).items()))
+                 or "–" for method in methods] for key in keys]
+        index = pd.MultiIndex.from_tuples(keys, names=["function", "d", "m"])
+        return pd.DataFrame(data, index=index, columns=methods)
 
 
 # ---------------------------------------------------------------------------
