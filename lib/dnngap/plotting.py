@@ -25,11 +25,17 @@ _MARKERS = "osD^v<>ph*"
 
 
 def method_styles(labels: Sequence[str]) -> dict[str, dict]:
-    """Colour and marker per method label; CS (labels starting ``"CS"``) in black."""
-    styles, k = {}, 0
+    """Colour and marker per method label; CS (labels starting ``"CS"``) in black.
+
+    >>> method_styles(["CS (HC)", "CS (HC, λ by CV)", "ReLU 4×40"])["CS (HC, λ by CV)"]["linestyle"]
+    '--'
+    """
+    styles, k, n_cs = {}, 0, 0
     for label in labels:
-        if label.startswith("CS"):
-            styles[label] = {"color": "black", "marker": "s", "linestyle": "-"}
+        if label.startswith("CS"):  # the first solid, further CS variants dashed with open markers
+            styles[label] = ({"color": "black", "marker": "s", "linestyle": "-"} if n_cs == 0 else
+                             {"color": "black", "marker": "s", "linestyle": "--", "markerfacecolor": "none"})
+            n_cs += 1
         else:
             styles[label] = {"color": _PALETTE[k % len(_PALETTE)], "marker": _MARKERS[k % len(_MARKERS)],
                              "linestyle": "-"}

@@ -169,7 +169,9 @@ def e4(scale: str) -> ExperimentSpec:
                        for d in dims),
     }[scale]
     archs = _archs(scale, ((1, 10), (4, 40)))
-    methods = [_cs(scale)] + [_dnn(L, N, "relu") for L, N in archs]
+    # CS twice: the book's fixed lambda and lambda by cross-validation on each
+    # trial's samples (dnngap.tuning), so that no conclusion rests on lambda
+    methods = [_cs(scale), _cs(scale, lam="cv")] + [_dnn(L, N, "relu") for L, N in archs]
     return _spec("e4", "Piecewise constant functions, where DNNs compete", scale, problems, methods)
 
 

@@ -452,9 +452,8 @@ class Unit:
     def config(self) -> dict[str, Any]:
         """Everything the unit's numbers depend on (the store key hashes this):
         the resolved configuration and the numerics versions of the code
-        (:func:`dnngap.experiments.store.numerics_versions`)."""
-        from .store import numerics_versions
-
+        (:func:`dnngap.experiments.store.numerics_versions`, and
+        :data:`dnngap.tuning.NUMERICS_VERSION` where λ is cross-validated)."""
         return {
             "function": self.problem.function, "d": self.problem.d, "m": self.m,
             "trials": self.spec.trials,
@@ -464,8 +463,17 @@ class Unit:
                      "mc_points": self.spec.test.mc_points, "seed": self.spec.test.seed},
             "method": method_to_dict(self.method),
             "plot_points": self.spec.plot_points,
-            "numerics": numerics_versions(self.method.kind),
+            "numerics": self._numerics(),
         }
+
+    def _numerics(self) -> dict[str, int]:
+        from .store import numerics_versions
+
+        versions = numerics_versions(self.method.kind)
+        if getattr(self.method, "lam", None) == "cv":  # λ chosen by dnngap.tuning
+            from .. import tuning
+            versions["tuning"] = tuning.NUMERICS_VERSION
+        return versions
 
     @property
     def key(self) -> str:
