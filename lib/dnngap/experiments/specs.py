@@ -410,7 +410,7 @@ class ExperimentSpec:
         >>> from dnngap import experiments
         >>> experiments.get("e6", "ci").describe()  # doctest: +NORMALIZE_WHITESPACE
         '5 trials per point; exp_cos in d = 2 at m = 75, 300; methods: CS (HC, N ≤ 2000) ·
-        ReLU 4×40 (code: 5 hidden layers) · ReLU 4×40 (code: 5 hidden layers), double'
+        ReLU 2×20 (code: 3 hidden layers) · ReLU 2×20 (code: 3 hidden layers), double'
         """
         groups: dict[tuple, list[str]] = {}
         for p in self.problems:
@@ -421,13 +421,32 @@ class ExperimentSpec:
             groups.setdefault((p.function, m_text, only), []).append(str(p.d))
         problems = "; ".join(f"{fn} in d = {', '.join(ds)} at m = {m_text}{only}"
                              for (fn, m_text, only), ds in groups.items())
-        methods = " · ".join(m.label for m in self.methods)
-        return f"{self.trials} trials per point; {problems}; methods: {methods}"
+        return f"{self.trials} trials per point; {problems}; methods: {_describe_methods(self.methods)}"
 
     # -- work units ----------------------------------------------------
     def units(self) -> list["Unit"]:
         return [Unit(self, p, method, m)
                 for p in self.problems for method in self.methods if p.runs(method) for m in p.m_values]
+
+
+def _describe_methods(methods: tuple["Method", ...]) -> str:
+    """Method labels, with the DNNs of one precision summarised as
+    activations × architectures when they form that cross product."""
+    dnns = [m for m in methods if isinstance(m, DNNMethod)]
+    by_precision: dict[str, list[DNNMethod]] = {}
+    for m in dnns:
+        by_precision.setdefault(m.precision, []).append(m)
+    parts = [m.label for m in methods if not isinstance(m, DNNMethod)]
+    for precision, group in by_precision.items():
+        acts = list(dict.fromkeys(m.architecture().label.split(" ")[0] for m in group))
+        archs = list(dict.fromkeys(f"{m.depth}×{m.width}" for m in group))
+        if len(group) > 2 and len(group) == len(acts) * len(archs):
+            code = "L + 1" if group[0].convention == "code" else "L"
+            parts.append(f"{'/'.join(acts)} networks {', '.join(archs)} ({precision} precision; "
+                         f"{code} hidden layers)")
+        else:
+            parts.extend(m.label for m in group)
+    return " · ".join(parts)
 
 
 def method_key(method: Method) -> str:
