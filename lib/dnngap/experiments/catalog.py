@@ -136,8 +136,7 @@ def e3(scale: str) -> ExperimentSpec:
     problems = {
         "smoke": _problems(("exp_cos5",), (1,), (20, 40)),
         # ci: networks on these functions run all 50,000 epochs, so few points
-        "ci": _problems(("exp_cos5",), (1, 2), lambda d: (50, 200) if d == 1 else (75, 300))
-        + _problems(rational, (8,), (75, 300)),
+        "ci": _problems(("exp_cos5",), (1,), (50, 200)) + _problems(rational, (8,), (75, 300)),
         "paper": _problems(("exp_cos5",), (1, 2, 3, 4, 8), lambda d: _m("paper", d))
         + _problems(rational, (8,), PAPER_M) + _cs_only(_problems(rational, (16,), PAPER_M)),
     }[scale]
