@@ -25,10 +25,13 @@ import math
 from .runner import Comparison, Results
 
 #: A trained network must beat the best constant by this factor to count as
-#: having learned the function: with 5+ trials the geometric mean of a
-#: network that learned only the mean is within a few per cent of the
-#: constant's error, never half of it.
-CONSTANT_FACTOR = 2.0
+#: having learned more than the mean. A network that returns a constant --
+#: the sample mean, say -- has an error of at least the constant predictor's
+#: in exact arithmetic; measured by Monte Carlo (standard error at most a few
+#: per cent of the error, checked in E4) it can come out at most ~5% below
+#: it. So an error below 1/1.25 = 80% of the constant's is learning, with a
+#: margin of four such errors.
+CONSTANT_FACTOR = 1.25
 
 
 class CheckFailed(AssertionError):
