@@ -68,6 +68,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from dnngap._validation import check_choice, check_positive
 from dnngap._validation import check_int as _check_int
 
 #: Version of the numbers this module produces. Bump it by hand when a change
@@ -149,20 +150,6 @@ _SYNC_EVERY = 100
 _PREDICT_BYTES = 4 * 2**20
 
 
-def _check_choice(name: str, value: object, literal: object) -> None:
-    allowed = get_args(literal)
-    if value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
-
-
-def _check_positive_float(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a float; got {type(value).__name__} {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-
-
 # --------------------------------------------------------------------------
 # Architecture and configuration
 # --------------------------------------------------------------------------
@@ -209,8 +196,8 @@ class Architecture:
     def __post_init__(self) -> None:
         _check_int("depth", self.depth, 1)
         _check_int("width", self.width, 1)
-        _check_choice("activation", self.activation, Activation)
-        _check_choice("convention", self.convention, Convention)
+        check_choice("activation", self.activation, get_args(Activation))
+        check_choice("convention", self.convention, get_args(Convention))
 
     @property
     def hidden_layers(self) -> int:
@@ -295,15 +282,15 @@ class TrainingConfig:
     history_stride: int = 100
 
     def __post_init__(self) -> None:
-        _check_choice("precision", self.precision, Precision)
+        check_choice("precision", self.precision, get_args(Precision))
         if self.epochs is not None:
             _check_int("epochs", self.epochs, 1)
         if self.tol is not None:
-            _check_positive_float("tol", self.tol)
-        _check_positive_float("lr0", self.lr0)
-        _check_choice("optimizer", self.optimizer, Optimizer)
-        _check_choice("init", self.init, Init)
-        _check_positive_float("sigma", self.sigma)
+            check_positive("tol", self.tol)
+        check_positive("lr0", self.lr0)
+        check_choice("optimizer", self.optimizer, get_args(Optimizer))
+        check_choice("init", self.init, get_args(Init))
+        check_positive("sigma", self.sigma)
         if not isinstance(self.same_init, (bool, np.bool_)):
             raise TypeError(f"same_init must be a bool; got {self.same_init!r}")
         _check_int("seed", self.seed, 0)

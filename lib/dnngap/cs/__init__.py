@@ -95,6 +95,7 @@ import numpy as np
 import torch
 
 from .. import polynomials
+from .._validation import check_choice, check_positive
 from . import _tuning, homotopy, pdhg, reference
 from .certificate import accepted, certify
 
@@ -195,22 +196,6 @@ class LambdaSweep:
 
 
 # ================================================================ validation
-def _check_positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive real number; got {type(value).__name__}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number; got {value}")
-    return value
-
-
-def _check_method(method: object) -> str:
-    if method not in _METHODS:
-        allowed = ", ".join(repr(m) for m in _METHODS)
-        raise ValueError(f"method must be one of {allowed}; got {method!r}")
-    return str(method)
-
-
 def _check_finite(name: str, arr: np.ndarray) -> None:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite; it contains NaN or infinity")
@@ -339,8 +324,8 @@ def solve(
     one). Otherwise it stops after ``max_iter`` PDHG iterations
     (``converged = False``; the last iterate is returned, with its gap).
     """
-    method = _check_method(method)
-    lam = _check_positive("lam", lam)
+    method = check_choice("method", method, _METHODS)
+    lam = check_positive("lam", lam)
     A = np.asarray(A, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)
@@ -371,7 +356,7 @@ def solve(
         if method == "primal_dual"
         else (_tuning.CVXPY_TOL, _tuning.CVXPY_MAX_ITER)
     )
-    tol = default_tol if tol is None else _check_positive("tol", tol)
+    tol = default_tol if tol is None else check_positive("tol", tol)
     if max_iter is None:
         max_iter = default_iter
     elif isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
@@ -504,8 +489,8 @@ def fit(
         ``z`` holds the coefficients in the order of ``Lambda``; evaluate the
         approximation with :func:`evaluate`.
     """
-    method = _check_method(method)
-    lam = _check_positive("lam", lam)
+    method = check_choice("method", method, _METHODS)
+    lam = check_positive("lam", lam)
     Lambda = np.asarray(Lambda)
     if Lambda.ndim != 2 or Lambda.shape[0] == 0:
         raise ValueError(f"Lambda must be a non-empty (N, d) array; got shape {Lambda.shape}")
@@ -602,7 +587,7 @@ def lambda_sweep(
     if lams.ndim != 1 or lams.size == 0:
         raise ValueError(f"lams must be a non-empty 1D array; got shape {lams.shape}")
     for value in lams:
-        _check_positive("lams[i]", float(value))
+        check_positive("lams[i]", float(value))
     values = np.asarray(values, dtype=np.float64)
     points = np.asarray(points, dtype=np.float64)
     if values.shape != points.shape[:1]:
