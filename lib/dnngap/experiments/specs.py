@@ -414,7 +414,7 @@ class ExperimentSpec:
         >>> from dnngap import experiments
         >>> experiments.get("e6", "ci").describe()  # doctest: +NORMALIZE_WHITESPACE
         '5 trials per point; exp_cos in d = 2 at m = 75, 300; methods: CS (HC, N ≤ 2000) ·
-        ReLU 4×40 (code: 5 hidden layers) · ReLU 4×40 (code: 5 hidden layers), double'
+        ReLU 2×20 (code: 3 hidden layers) · ReLU 2×20 (code: 3 hidden layers), double'
         """
         groups: dict[tuple, list[str]] = {}
         for p in self.problems:
