@@ -151,8 +151,10 @@ class Solution:
         Clarabel must also report ``optimal`` (or ``optimal_inaccurate``).
     gap : numpy.ndarray, shape (T,) or ()
         Certified relative duality gap (see the module docstring) of the
-        returned z and a dual point: the solver's own (``primal_dual``) or
-        Clarabel's multiplier of the residual constraint (``cvxpy``).
+        returned z and a dual point, computed on A and b by the same rule
+        for every stage (:func:`dnngap.cs.certificate.certify`); the dual
+        point is the stage's own (homotopy, PDHG or polish) or Clarabel's
+        multiplier of the residual constraint (``cvxpy``).
     method : str
     wall_time : float
         Seconds spent in the solver (setup included).

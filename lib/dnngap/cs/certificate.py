@@ -57,8 +57,10 @@ def dual_value(b_dot_p, p_norm, constraint_ratio, beta_dual=None):
 
     Returns
     -------
-    :math:`-s\langle b, p\rangle\ [+\ \beta(1 - s^2\|p\|^2)^{1/2}]` with
-    :math:`s = \min(1, 1/\max(\|p\|, \text{ratio}))`.
+    float, array or tensor
+        :math:`\mathcal{D}(sp) = -s\langle b, p\rangle\ [+\ \beta(1 - s^2\|p\|^2)^{1/2}]`
+        with :math:`s = \min(1, 1/\max(\|p\|, \text{ratio}))`, the largest
+        :math:`s \le 1` that makes :math:`sp` feasible.
     """
     s = 1.0 / _floor(_maximum(p_norm, constraint_ratio), _tuning.TINY)
     s = s.clamp(max=1.0) if isinstance(s, torch.Tensor) else np.minimum(1.0, s)
