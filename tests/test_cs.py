@@ -54,7 +54,7 @@ def test_measurement_matrix_gram_tends_to_identity():
 def _without_homotopy(monkeypatch):
     """Make the homotopy stage give up at once, so that PDHG solves every trial."""
     monkeypatch.setattr(
-        cs, "_homotopy", lambda *args: cs._HomotopyResult(z=None, gap=math.inf, steps=0)
+        cs.homotopy, "homotopy", lambda *args: cs.homotopy.HomotopyResult(z=None, gap=math.inf, steps=0)
     )
 
 
@@ -94,7 +94,7 @@ def test_interpolation_form_and_handoff(lam, forms, monkeypatch):
     are handed to the general form. Either way the result is Clarabel's."""
     _without_homotopy(monkeypatch)
     calls, forms_used = [], []
-    pd_batch, interpolation_form = cs._pd_batch, cs._interpolation_form
+    pd_batch, interpolation_form = cs.pdhg.pd_batch, cs.pdhg._interpolation_form
 
     def spy_batch(*args):
         calls.append(args[-1])
@@ -105,8 +105,8 @@ def test_interpolation_form_and_handoff(lam, forms, monkeypatch):
         forms_used.append(pre is not None)
         return pre
 
-    monkeypatch.setattr(cs, "_pd_batch", spy_batch)
-    monkeypatch.setattr(cs, "_interpolation_form", spy_form)
+    monkeypatch.setattr(cs.pdhg, "pd_batch", spy_batch)
+    monkeypatch.setattr(cs.pdhg, "_interpolation_form", spy_form)
     rng = np.random.default_rng(40)
     Lambda = polynomials.total_degree(3, 6)  # N = 84
     u = polynomials.weights(Lambda)
@@ -129,13 +129,13 @@ def test_partial_handoff_keeps_the_other_trials(monkeypatch):
     general form, and both agree with Clarabel."""
     _without_homotopy(monkeypatch)
     calls = []
-    pd_batch = cs._pd_batch
+    pd_batch = cs.pdhg.pd_batch
 
     def spy(A, *args):
         calls.append((A.shape[0], args[-1]))
         return pd_batch(A, *args)
 
-    monkeypatch.setattr(cs, "_pd_batch", spy)
+    monkeypatch.setattr(cs.pdhg, "pd_batch", spy)
     rng = np.random.default_rng(15)
     Lambda = polynomials.total_degree(3, 6)  # N = 84
     u = polynomials.weights(Lambda)
@@ -156,7 +156,7 @@ def test_gram_lower_triangle_matches_the_product(rows):
     rng = np.random.default_rng(16)
     A = torch.as_tensor(rng.standard_normal((2, 7, 11)))
     full = A @ A.transpose(1, 2) if rows else A.transpose(1, 2) @ A
-    gram = cs._gram(A, rows=rows)
+    gram = cs.pdhg._gram(A, rows=rows)
     assert gram.shape == full.shape
     np.testing.assert_allclose(torch.tril(gram), torch.tril(full), rtol=1e-13, atol=1e-13)
     # what the factorisations read: the lower triangle
@@ -173,21 +173,21 @@ def test_homotopy_gives_up_early_only_on_an_expensive_dense_path(monkeypatch):
     A, b = _legendre_problem(rng, 3, Lambda, 40, 1, lambda y: np.exp(y.sum(1) / 3))
     A, b = A[0], b[0] / np.linalg.norm(b[0])
     thr = 1e-4 * polynomials.weights(Lambda)
-    full = cs._homotopy(A, b, thr, 1e-7, 10_000)
+    full = cs.homotopy.homotopy(A, b, thr, 1e-7, 10_000)
     assert full.z is not None and full.steps > 40  # dense: about m breakpoints
     full_path = 4.0 * 40 * 84 * 40 + 12.0 * 40 * 40**2  # the rule's estimate, 1.3e6 flops
-    monkeypatch.setattr(cs, "_PROBES", ((3, 1e-12),))
-    monkeypatch.setattr(cs, "_ILL_WORK", 1.0)
-    monkeypatch.setattr(cs, "_HOMOTOPY_WORK", 2 * full_path)
-    assert cs._homotopy(A, b, thr, 1e-7, 10_000).steps == full.steps
-    monkeypatch.setattr(cs, "_HOMOTOPY_WORK", full_path / 2)
-    early = cs._homotopy(A, b, thr, 1e-7, 10_000)
+    monkeypatch.setattr(cs._tuning, "PROBES", ((3, 1e-12),))
+    monkeypatch.setattr(cs._tuning, "ILL_WORK", 1.0)
+    monkeypatch.setattr(cs._tuning, "HOMOTOPY_WORK", 2 * full_path)
+    assert cs.homotopy.homotopy(A, b, thr, 1e-7, 10_000).steps == full.steps
+    monkeypatch.setattr(cs._tuning, "HOMOTOPY_WORK", full_path / 2)
+    early = cs.homotopy.homotopy(A, b, thr, 1e-7, 10_000)
     assert early.z is None
     assert early.steps == 3  # the probe: gap above 1e-12 after 3 breakpoints
     # without the probe, it stops after a tenth of the PDHG stage's estimated
     # work, 3 m^2 N + 2400 m N flops (8.5e6 here): before the end of the path
-    monkeypatch.setattr(cs, "_PROBES", ())
-    share = cs._homotopy(A, b, thr, 1e-7, 10_000)
+    monkeypatch.setattr(cs._tuning, "PROBES", ())
+    share = cs.homotopy.homotopy(A, b, thr, 1e-7, 10_000)
     assert share.z is None and early.steps < share.steps < full.steps
     assert share.steps <= 0.1 * (3 * 40 * 40 * 84 + 2400 * 40 * 84) / (2 * 40 * 84) + 2
 
@@ -199,18 +199,18 @@ def test_primal_weight_stays_bounded_on_a_degenerate_problem(monkeypatch):
     coefficients, later). It must stay within its bounds and z finite."""
     _without_homotopy(monkeypatch)
     weights_seen = []
-    check = cs._check_and_polish
+    check = cs.pdhg._check_and_polish
 
     def spy(st, KTq, it, tol):
         weights_seen.append(float(st.omega.max()))
         return check(st, KTq, it, tol)
 
-    monkeypatch.setattr(cs, "_check_and_polish", spy)
+    monkeypatch.setattr(cs.pdhg, "_check_and_polish", spy)
     f = functions.get("exp_cos")
     Lambda = polynomials.hyperbolic_cross(2, polynomials.largest_order("hyperbolic_cross", 2, 400))
     y = sampling.uniform(2, 200, 1, np.random.default_rng(0))
     sol = cs.fit(y, f(y[0])[None], Lambda, max_iter=3000)
-    assert max(weights_seen) <= cs._OMEGA_MAX
+    assert max(weights_seen) <= cs._tuning.OMEGA_MAX
     assert np.all(np.isfinite(sol.z)) and np.isfinite(sol.objective).all()
 
 
@@ -270,7 +270,7 @@ def test_ellipsoid_projection_against_bisection():
     s2 = rng.uniform(0.01, 20.0, (4, 30))
     y = rng.standard_normal((4, 30)) * np.array([[0.01], [1.0], [3.0], [10.0]])
     yb = rng.standard_normal(4)
-    x, xb, _ = cs._project_ellipsoid(
+    x, xb, _ = cs.pdhg._project_ellipsoid(
         torch.tensor(y), torch.tensor(yb), torch.tensor(s2), torch.zeros(4, dtype=torch.float64)
     )
     x, xb = x.numpy(), xb.numpy()
@@ -371,7 +371,7 @@ def test_gap_floor_certifies_objective_at_rounding_level(monkeypatch):
     absolute = sol.gap * sol.objective / np.linalg.norm(b, axis=1)
     assert np.all(absolute <= 64 * np.finfo(float).eps), absolute
     assert np.all(sol.gap > 1e-7)  # the relative test alone would not have stopped
-    monkeypatch.setattr(cs, "_GAP_FLOOR", 0.0)
+    monkeypatch.setattr(cs._tuning, "GAP_FLOOR", 0.0)
     assert not cs.solve(A, b, u, 1e-13, max_iter=300).converged.any()
 
 
@@ -388,16 +388,16 @@ def test_simplex_resumes_from_its_last_basis(monkeypatch):
     thr = 1e-4 * torch.as_tensor(polynomials.weights(Lambda))
 
     def certified(z, p):
-        gap, primal = cs._certified_pair(A, g, 0.0, 0.0, thr, z, p)
-        return gap, bool(cs._accepted(gap, primal, 1e-7))
+        gap, primal = cs.certificate.certify_pair(A, g, 0.0, 0.0, thr, z, p)
+        return gap, bool(cs.certificate.accepted(gap, primal, 1e-7))
 
     start = torch.zeros(len(Lambda), dtype=torch.float64)
     dual0 = torch.zeros(20, dtype=torch.float64)
-    (z_once, _), _, _ = cs._simplex(A, g, thr, start, dual0, certified, 1e-7)
-    monkeypatch.setattr(cs, "_SIMPLEX_PIVOTS", 3)
+    (z_once, _), _, _ = cs.polish._simplex(A, g, thr, start, dual0, certified, 1e-7)
+    monkeypatch.setattr(cs._tuning, "SIMPLEX_PIVOTS", 3)
     saved, objectives = None, []
     for _ in range(200):
-        result, saved, _ = cs._simplex(A, g, thr, start, dual0, certified, 1e-7, saved)
+        result, saved, _ = cs.polish._simplex(A, g, thr, start, dual0, certified, 1e-7, saved)
         if result is not None:
             break
         basis, objective = saved
@@ -463,7 +463,7 @@ def test_evaluate_matches_feature_products_across_blocks():
     rng = np.random.default_rng(12)
     Lambda = polynomials.hyperbolic_cross(3, 9)
     z = rng.standard_normal((2, len(Lambda)))
-    points = rng.uniform(-1, 1, (cs._EVAL_CHUNK + 5, 3))
+    points = rng.uniform(-1, 1, (cs._tuning.EVAL_CHUNK + 5, 3))
     expected = z @ polynomials.features(points, Lambda).T
     np.testing.assert_allclose(cs.evaluate(z, points, Lambda), expected, rtol=1e-13, atol=1e-13)
     np.testing.assert_allclose(cs.evaluate(z[1], points, Lambda), expected[1], rtol=1e-13, atol=1e-13)

@@ -60,7 +60,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal, get_args
 
 import numpy as np
@@ -68,6 +68,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from dnngap._validation import check_choice, check_positive
 from dnngap._validation import check_int as _check_int
 
 #: Version of the numbers this module produces. Bump it by hand when a change
@@ -149,20 +150,6 @@ _SYNC_EVERY = 100
 _PREDICT_BYTES = 4 * 2**20
 
 
-def _check_choice(name: str, value: object, literal: object) -> None:
-    allowed = get_args(literal)
-    if value not in allowed:
-        choices = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {choices}; got {value!r}")
-
-
-def _check_positive_float(name: str, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a float; got {type(value).__name__} {value!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0; got {value!r}")
-
-
 # --------------------------------------------------------------------------
 # Architecture and configuration
 # --------------------------------------------------------------------------
@@ -209,8 +196,8 @@ class Architecture:
     def __post_init__(self) -> None:
         _check_int("depth", self.depth, 1)
         _check_int("width", self.width, 1)
-        _check_choice("activation", self.activation, Activation)
-        _check_choice("convention", self.convention, Convention)
+        check_choice("activation", self.activation, get_args(Activation))
+        check_choice("convention", self.convention, get_args(Convention))
 
     @property
     def hidden_layers(self) -> int:
@@ -295,15 +282,15 @@ class TrainingConfig:
     history_stride: int = 100
 
     def __post_init__(self) -> None:
-        _check_choice("precision", self.precision, Precision)
+        check_choice("precision", self.precision, get_args(Precision))
         if self.epochs is not None:
             _check_int("epochs", self.epochs, 1)
         if self.tol is not None:
-            _check_positive_float("tol", self.tol)
-        _check_positive_float("lr0", self.lr0)
-        _check_choice("optimizer", self.optimizer, Optimizer)
-        _check_choice("init", self.init, Init)
-        _check_positive_float("sigma", self.sigma)
+            check_positive("tol", self.tol)
+        check_positive("lr0", self.lr0)
+        check_choice("optimizer", self.optimizer, get_args(Optimizer))
+        check_choice("init", self.init, get_args(Init))
+        check_positive("sigma", self.sigma)
         if not isinstance(self.same_init, (bool, np.bool_)):
             raise TypeError(f"same_init must be a bool; got {self.same_init!r}")
         _check_int("seed", self.seed, 0)
@@ -767,70 +754,13 @@ def train(
 
     n_trials, m, d = y.shape
     sizes = architecture.layer_sizes(d)
-    dtype = config.dtype
     n_epochs, tol = config.resolved_epochs, config.resolved_tol
     stride = config.history_stride
-    adam = config.optimizer == "adam"
-    beta1, beta2 = ADAM_BETAS
-
-    def tensor(a, dt=dtype):
-        return torch.as_tensor(np.ascontiguousarray(a), dtype=dt, device=dev)
-
-    # Working set: rows of the trials still being trained. Rows of stopped
-    # trials are written to the output arrays and dropped at sync points.
-    rows = torch.arange(n_trials, device=dev)
-    theta = initial_parameters(architecture, d, config, n_trials).to(dev)
-    x = tensor(y.transpose(0, 2, 1))  # feature-major (T, d, m)
-    target = tensor(f_values)
-    weight_mask = count = None
-    if mask is not None:
-        weight_mask = tensor(mask)
-        count = weight_mask.sum(dim=1)
-    first_moment = torch.zeros_like(theta) if adam else None
-    second_moment = torch.zeros_like(theta) if adam else None
-    best_theta = theta.clone()
-    best_loss = torch.full((n_trials,), math.inf, dtype=dtype, device=dev)
-    active = torch.ones(n_trials, dtype=torch.bool, device=dev)
-    stop_epoch = torch.full((n_trials,), n_epochs, dtype=torch.int64, device=dev)
-    reason = torch.zeros(n_trials, dtype=torch.int64, device=dev)
-    n_history = n_epochs // stride + 1
-    history = torch.full((n_trials, n_history), math.nan, dtype=dtype, device=dev)
-
-    # outputs, on the host
-    out_parameters = np.empty((n_trials, theta.shape[1]), dtype=np.float32 if dtype == torch.float32 else np.float64)
-    out_losses = np.empty(n_trials)
-    out_epochs = np.empty(n_trials, dtype=np.int64)
-    out_reason = np.empty(n_trials, dtype=np.int64)
-    out_history = np.empty((n_trials, n_history))
-
-    def flush(keep: torch.Tensor | None):
-        """Copy the working rows to the outputs; then keep only rows ``keep``."""
-        nonlocal rows, theta, x, target, weight_mask, count, first_moment, second_moment
-        nonlocal best_theta, best_loss, active, stop_epoch, reason, history
-        index = rows.cpu().numpy()
-        out_parameters[index] = best_theta.cpu().numpy()
-        out_losses[index] = best_loss.cpu().numpy()
-        out_epochs[index] = stop_epoch.cpu().numpy()
-        out_reason[index] = reason.cpu().numpy()
-        out_history[index] = history.cpu().numpy()
-        if keep is None:
-            return
-        rows, theta, x, target = rows[keep], theta[keep], x[keep], target[keep]
-        if weight_mask is not None:
-            weight_mask, count = weight_mask[keep], count[keep]
-        if adam:
-            first_moment, second_moment = first_moment[keep], second_moment[keep]
-        best_theta, best_loss, active = best_theta[keep], best_loss[keep], active[keep]
-        stop_epoch, reason, history = stop_epoch[keep], reason[keep], history[keep]
-
-    def bind():
-        """Layer views into ``theta`` (updated in place) and into the gradient; work buffers."""
-        grad = torch.empty_like(theta)  # the gradient, then Adam's denominator
-        workspace = _Workspace(sizes, architecture.activation, x, target, weight_mask, count)
-        return _layer_views(theta, sizes), grad, _layer_views(grad, sizes), workspace
+    batch = _Batch.start(architecture, config, y, f_values, mask, dev)
+    out = _Outputs.empty(n_trials, batch.theta.shape[1], batch.history.shape[1], config.dtype)
 
     bar = tqdm(total=n_epochs, desc=architecture.label, disable=not progress, leave=False)
-    layers, grad, grad_layers, workspace = bind()
+    layers, grad, grad_layers, workspace = batch.bind(sizes, architecture.activation)
     epoch = 0
     for epoch in range(n_epochs + 1):
         final = epoch == n_epochs
@@ -839,47 +769,28 @@ def train(
                 loss = workspace.loss(layers)
             else:
                 loss = workspace.loss_and_gradient(layers, grad_layers)  # into grad
-            improved = (loss < best_loss) & active
-            torch.where(improved, loss, best_loss, out=best_loss)
-            torch.where(improved[:, None], theta, best_theta, out=best_theta)
-            if epoch % stride == 0:
-                history[:, epoch // stride] = torch.where(active, loss, math.nan)
+            batch.record(loss, epoch, stride)
             if final:
                 break
-            reached = (loss <= tol) & active
-            diverged = torch.isfinite(loss).logical_not_() & active
-            stopped = reached | diverged
-            stop_epoch.masked_fill_(stopped, epoch)
-            reason.masked_fill_(reached, 1)
-            reason.masked_fill_(diverged, 2)
-            active &= ~stopped
+            batch.stop(loss, epoch, tol)
             # Every trial takes the step, stopped ones too: the records above
             # are masked with `active`, the trials do not interact, and the
             # next sync drops stopped trials from the batch.
             lr = learning_rate(epoch, lr0=config.lr0, tol=tol, epochs=n_epochs)
-            if adam:
-                # torch.optim.Adam's update (its operations), step t = epoch + 1.
-                step = epoch + 1
-                step_size = lr / (1 - beta1**step)
-                bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-                first_moment.lerp_(grad, 1 - beta1)
-                second_moment.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = torch.sqrt(second_moment, out=grad).div_(bias_correction2_sqrt).add_(ADAM_EPS)
-                theta.addcdiv_(first_moment, denom, value=-step_size)
-            else:
-                theta.add_(grad, alpha=-lr)
+            batch.step(grad, lr, epoch)
         if (epoch + 1) % _SYNC_EVERY == 0:
-            n_active = int(active.sum())
+            n_active = int(batch.active.sum())
             bar.update(epoch + 1 - bar.n)
             if n_active:
-                live = loss[active].to(torch.float64).cpu()
+                live = loss[batch.active].to(torch.float64).cpu()
                 bar.set_postfix(best=f"{live.min().item():.2e}", median=f"{live.median().item():.2e}", active=n_active)
             if n_active == 0:
                 break
-            if n_active < active.shape[0]:
-                flush(active.clone())
-                layers, grad, grad_layers, workspace = bind()
-    flush(None)
+            if n_active < batch.active.shape[0]:
+                batch.flush(out)
+                batch.keep(batch.active.clone())
+                layers, grad, grad_layers, workspace = batch.bind(sizes, architecture.activation)
+    batch.flush(out)
     bar.update(n_epochs - bar.n)
     bar.close()
 
@@ -887,16 +798,150 @@ def train(
         architecture=architecture,
         config=config,
         d=d,
-        losses=out_losses,
-        epochs=out_epochs,
-        stop_reason=np.array(_STOP_REASONS)[out_reason],
-        history=out_history,
-        history_epochs=np.arange(n_history) * stride,
-        parameters=out_parameters,
+        losses=out.losses,
+        epochs=out.epochs,
+        stop_reason=np.array(_STOP_REASONS)[out.reason],
+        history=out.history,
+        history_epochs=np.arange(out.history.shape[1]) * stride,
+        parameters=out.parameters,
         wall_time=time.perf_counter() - started,
         device=_device_description(dev),
         _torch_device=str(dev),
     )
+
+
+@dataclass
+class _Outputs:
+    """Per-trial results of :func:`train`, on the host (row t is trial t)."""
+
+    parameters: np.ndarray  # (T, P), in the training precision
+    losses: np.ndarray  # (T,)
+    epochs: np.ndarray  # (T,) int
+    reason: np.ndarray  # (T,) codes into _STOP_REASONS
+    history: np.ndarray  # (T, K)
+
+    @classmethod
+    def empty(cls, n_trials: int, n_parameters: int, n_history: int, dtype: torch.dtype) -> _Outputs:
+        return cls(
+            parameters=np.empty((n_trials, n_parameters), dtype=np.float32 if dtype == torch.float32 else np.float64),
+            losses=np.empty(n_trials),
+            epochs=np.empty(n_trials, dtype=np.int64),
+            reason=np.empty(n_trials, dtype=np.int64),
+            history=np.empty((n_trials, n_history)),
+        )
+
+
+@dataclass
+class _Batch:
+    """The trials still being trained: row j of every tensor belongs to trial ``rows[j]``.
+
+    Rows of stopped trials are written to the outputs (:meth:`flush`) and
+    dropped (:meth:`keep`) at sync points.
+    """
+
+    rows: torch.Tensor  # (B,) trial of each row
+    theta: torch.Tensor  # (B, P) current parameters, updated in place
+    x: torch.Tensor  # (B, d, m) inputs, feature-major
+    target: torch.Tensor  # (B, m)
+    weight_mask: torch.Tensor | None  # (B, m) 1 for the samples used, or None
+    count: torch.Tensor | None  # (B,) samples used, or None
+    first_moment: torch.Tensor | None  # (B, P) Adam's state (None for SGD)
+    second_moment: torch.Tensor | None
+    best_theta: torch.Tensor  # (B, P) parameters of the lowest loss so far
+    best_loss: torch.Tensor  # (B,)
+    active: torch.Tensor  # (B,) bool: not stopped yet
+    stop_epoch: torch.Tensor  # (B,) int64
+    reason: torch.Tensor  # (B,) int64 codes into _STOP_REASONS
+    history: torch.Tensor  # (B, K) losses every history_stride epochs
+
+    @classmethod
+    def start(cls, architecture, config, y, f_values, mask, dev) -> _Batch:
+        """Every trial, from its initial parameters."""
+        n_trials, _, d = y.shape
+        dtype = config.dtype
+        n_epochs = config.resolved_epochs
+        adam = config.optimizer == "adam"
+
+        def tensor(a, dt=dtype):
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=dt, device=dev)
+
+        theta = initial_parameters(architecture, d, config, n_trials).to(dev)
+        weight_mask = count = None
+        if mask is not None:
+            weight_mask = tensor(mask)
+            count = weight_mask.sum(dim=1)
+        n_history = n_epochs // config.history_stride + 1
+        return cls(
+            rows=torch.arange(n_trials, device=dev),
+            theta=theta,
+            x=tensor(y.transpose(0, 2, 1)),
+            target=tensor(f_values),
+            weight_mask=weight_mask,
+            count=count,
+            first_moment=torch.zeros_like(theta) if adam else None,
+            second_moment=torch.zeros_like(theta) if adam else None,
+            best_theta=theta.clone(),
+            best_loss=torch.full((n_trials,), math.inf, dtype=dtype, device=dev),
+            active=torch.ones(n_trials, dtype=torch.bool, device=dev),
+            stop_epoch=torch.full((n_trials,), n_epochs, dtype=torch.int64, device=dev),
+            reason=torch.zeros(n_trials, dtype=torch.int64, device=dev),
+            history=torch.full((n_trials, n_history), math.nan, dtype=dtype, device=dev),
+        )
+
+    def bind(self, sizes, activation):
+        """Layer views into ``theta`` (updated in place) and into the gradient; work buffers."""
+        grad = torch.empty_like(self.theta)  # the gradient, then Adam's denominator
+        workspace = _Workspace(sizes, activation, self.x, self.target, self.weight_mask, self.count)
+        return _layer_views(self.theta, sizes), grad, _layer_views(grad, sizes), workspace
+
+    def record(self, loss: torch.Tensor, epoch: int, stride: int) -> None:
+        """Keep improved parameters; write the history every ``stride`` epochs."""
+        improved = (loss < self.best_loss) & self.active
+        torch.where(improved, loss, self.best_loss, out=self.best_loss)
+        torch.where(improved[:, None], self.theta, self.best_theta, out=self.best_theta)
+        if epoch % stride == 0:
+            self.history[:, epoch // stride] = torch.where(self.active, loss, math.nan)
+
+    def stop(self, loss: torch.Tensor, epoch: int, tol: float) -> None:
+        """Stop the active trials that reached ``tol`` or diverged."""
+        reached = (loss <= tol) & self.active
+        diverged = torch.isfinite(loss).logical_not_() & self.active
+        stopped = reached | diverged
+        self.stop_epoch.masked_fill_(stopped, epoch)
+        self.reason.masked_fill_(reached, 1)
+        self.reason.masked_fill_(diverged, 2)
+        self.active &= ~stopped
+
+    def step(self, grad: torch.Tensor, lr: float, epoch: int) -> None:
+        """One Adam (or gradient-descent) step of every row; ``grad`` is overwritten."""
+        if self.first_moment is None:
+            self.theta.add_(grad, alpha=-lr)
+            return
+        # torch.optim.Adam's update (its operations), step t = epoch + 1.
+        beta1, beta2 = ADAM_BETAS
+        step = epoch + 1
+        step_size = lr / (1 - beta1**step)
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        self.first_moment.lerp_(grad, 1 - beta1)
+        self.second_moment.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = torch.sqrt(self.second_moment, out=grad).div_(bias_correction2_sqrt).add_(ADAM_EPS)
+        self.theta.addcdiv_(self.first_moment, denom, value=-step_size)
+
+    def flush(self, out: _Outputs) -> None:
+        """Copy the rows' results to the outputs."""
+        index = self.rows.cpu().numpy()
+        out.parameters[index] = self.best_theta.cpu().numpy()
+        out.losses[index] = self.best_loss.cpu().numpy()
+        out.epochs[index] = self.stop_epoch.cpu().numpy()
+        out.reason[index] = self.reason.cpu().numpy()
+        out.history[index] = self.history.cpu().numpy()
+
+    def keep(self, keep: torch.Tensor) -> None:
+        """Keep only the rows ``keep`` (a bool mask)."""
+        for name in (f.name for f in fields(self)):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, value[keep])
 
 
 # --------------------------------------------------------------------------

@@ -113,6 +113,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from dnngap import cs, polynomials
+from dnngap._validation import check_choice, check_positive
 from dnngap._validation import check_int as _check_int
 from dnngap.functions import DOMAIN_TOL
 
@@ -160,13 +161,6 @@ _CHUNK = 4096
 
 
 # ============================================================ validation
-def _choice(name: str, value: object, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        options = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"{name} must be one of {options}; got {value!r}")
-    return str(value)
-
-
 def _check_s(s: object, activation: str) -> int | None:
     r"""``s`` is required (int >= 0) for ReLU and must be None for RePU."""
     if activation == "repu":
@@ -623,7 +617,7 @@ def feature_error_constants(
     True
     """
     Lambda = _check_Lambda(Lambda)
-    legendre_method = _choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
+    legendre_method = check_choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
     leaf = _leaf_constants(Lambda.max(axis=0), legendre_method)
     levels, roots = _tree_plan(Lambda)
     const: dict = {(): 0.0}
@@ -682,8 +676,7 @@ def required_s(
     >>> required_s(np.array([[0], [1], [2]]), 1e-6)
     10
     """
-    if not (isinstance(delta, (float, int)) and delta > 0):
-        raise ValueError(f"delta must be a positive number; got {delta!r}")
+    check_positive("delta", delta)
     C = float(feature_error_constants(Lambda, legendre_method=legendre_method).max())
     if C == 0.0:
         return 0
@@ -720,8 +713,8 @@ def depth_formula(
     48
     """
     Lambda = _check_Lambda(Lambda)
-    activation = _choice("activation", activation, _ACTIVATIONS)
-    legendre_method = _choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
+    activation = check_choice("activation", activation, _ACTIVATIONS)
+    legendre_method = check_choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
     s = _check_s(s, activation)
     n = int(Lambda.max())
     R1 = len(_chebyshev_stages(n)) if legendre_method == "chebyshev" else max(n - 1, 0)
@@ -839,8 +832,8 @@ def emulate_features(
     True
     """
     Lambda = _check_Lambda(Lambda)
-    activation = _choice("activation", activation, _ACTIVATIONS)
-    legendre_method = _choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
+    activation = check_choice("activation", activation, _ACTIVATIONS)
+    legendre_method = check_choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
     s = _check_s(s, activation)
     d = Lambda.shape[1]
     degrees = Lambda.max(axis=0)
@@ -958,7 +951,7 @@ def product_network(
     >>> product_network(None, activation="repu")(np.array([[0.3, -0.5]]))[:, 0].round(15).tolist()
     [-0.15]
     """
-    activation = _choice("activation", activation, _ACTIVATIONS)
+    activation = check_choice("activation", activation, _ACTIVATIONS)
     s = _check_s(s, activation)
     B = _Builder(2, activation)
     x, y = B.inputs()
@@ -1071,9 +1064,8 @@ def train_last_layer(
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != (N,) or np.any(weights <= 0):
         raise ValueError(f"weights must be positive with shape ({N},); got shape {weights.shape}")
-    for name, value in (("lam", lam), ("tol", tol)):
-        if not (isinstance(value, (float, int)) and value > 0):
-            raise ValueError(f"{name} must be a positive number; got {value!r}")
+    check_positive("lam", lam)
+    check_positive("tol", tol)
     mu_stages = _check_int("mu_stages", mu_stages, 1)
     max_iter = _check_int("max_iter", max_iter, 1)
 
@@ -1214,16 +1206,16 @@ def fit_existence_network(
     -------
     ExistenceFit
     """
-    training = _choice("training", training, _TRAININGS)
-    activation = _choice("activation", activation, _ACTIVATIONS)
-    legendre_method = _choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
+    training = check_choice("training", training, _TRAININGS)
+    activation = check_choice("activation", activation, _ACTIVATIONS)
+    legendre_method = check_choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
     s = _check_s(s, activation)
     if cs_method is not None:
         if training != "cs":
             raise ValueError(
                 f"cs_method applies to training='cs' only; got cs_method={cs_method!r}"
             )
-        cs_method = _choice("cs_method", cs_method, ("primal_dual", "cvxpy"))
+        cs_method = check_choice("cs_method", cs_method, ("primal_dual", "cvxpy"))
     Lambda = _check_Lambda(Lambda)
     d = Lambda.shape[1]
     y = np.asarray(y, dtype=np.float64)
@@ -1234,8 +1226,7 @@ def fit_existence_network(
     if f_values.shape != (T, m):
         raise ValueError(f"f_values must have shape {(T, m)}; got shape {f_values.shape}")
     _check_points(y.reshape(-1, d), d, "y")
-    if not (isinstance(lam, (float, int)) and lam > 0):
-        raise ValueError(f"lam must be a positive number; got {lam!r}")
+    check_positive("lam", lam)
 
     features = emulate_features(Lambda, s, activation=activation, legendre_method=legendre_method)
     A = features(y.reshape(-1, d)).reshape(T, m, -1) / np.sqrt(m)
@@ -1326,7 +1317,7 @@ def emulation_error_table(
     if s_values.size == 0:
         raise ValueError("s_values must contain at least one s")
     Lambda = _check_Lambda(Lambda)
-    legendre_method = _choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
+    legendre_method = check_choice("legendre_method", legendre_method, _LEGENDRE_METHODS)
     n_points = _check_int("n_points", n_points, 1)
     gen = np.random.default_rng(rng)
     d = Lambda.shape[1]

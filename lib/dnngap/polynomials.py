@@ -42,6 +42,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from dnngap._validation import check_choice
 from dnngap._validation import check_int as _check_int
 
 __all__ = [
@@ -66,13 +67,6 @@ _CHUNK_ROWS = 2048
 
 
 # ---------------------------------------------------------------- validation
-def _check_kind(kind: object) -> str:
-    if kind not in _KINDS:
-        allowed = ", ".join(repr(k) for k in _KINDS)
-        raise ValueError(f"kind must be one of {allowed}; got {kind!r}")
-    return str(kind)
-
-
 def _check_Lambda(Lambda: object) -> np.ndarray:
     arr = np.asarray(Lambda)
     if arr.ndim != 2:
@@ -255,7 +249,7 @@ def index_set(kind: IndexSetKind, d: int, order: int) -> np.ndarray:
     -------
     numpy.ndarray, shape (N, d), int64, lexicographic order.
     """
-    kind = _check_kind(kind)
+    kind = check_choice("kind", kind, _KINDS)
     if kind == "hyperbolic_cross":
         return hyperbolic_cross(d, order)
     if kind == "total_degree":
@@ -273,7 +267,7 @@ def index_set_size(kind: IndexSetKind, d: int, order: int) -> int:
     >>> index_set_size("total_degree", 8, 3)   # C(11, 8)
     165
     """
-    kind = _check_kind(kind)
+    kind = check_choice("kind", kind, _KINDS)
     d = _check_int("d", d, 1)
     order = _check_int("order", order, 0)
     if kind == "hyperbolic_cross":
@@ -296,7 +290,7 @@ def largest_order(kind: IndexSetKind, d: int, N_max: int) -> int:
     >>> largest_order("hyperbolic_cross", 16, 2000)
     10
     """
-    kind = _check_kind(kind)
+    kind = check_choice("kind", kind, _KINDS)
     d = _check_int("d", d, 1)
     N_max = _check_int("N_max", N_max, 1)
     order = 0

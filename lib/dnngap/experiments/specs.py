@@ -19,11 +19,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union, get_args
 
 from .. import functions
+from .._validation import check_choice, check_positive
 
 Scale = Literal["smoke", "ci", "paper"]
 SCALES: tuple[str, ...] = get_args(Scale)
@@ -32,9 +32,15 @@ _ESTIMATORS = get_args(Estimator)
 _SMOOTH_FOR_GRID = ("analytic", "smooth")
 
 
-def _choice(name: str, value: object, allowed: tuple) -> None:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+_choice = check_choice  # the name catalog.py imports
+
+
+def _positive_or(name: str, value: object, alternatives: str) -> None:
+    """:func:`check_positive`, its message naming the other values allowed."""
+    try:
+        check_positive(name, value)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{err} (or {alternatives})") from None
 
 
 def _positive_int(name: str, value: object, minimum: int = 1) -> None:
@@ -189,10 +195,8 @@ class CSMethod:
     def __post_init__(self) -> None:
         _choice("cs.index_set", self.index_set, ("hyperbolic_cross", "total_degree", "tensor_product"))
         _positive_int("cs.n_max", self.n_max)
-        if not (self.lam is None or self.lam == "cv" or (
-                isinstance(self.lam, (int, float)) and not isinstance(self.lam, bool)
-                and math.isfinite(self.lam) and self.lam > 0)):
-            raise ValueError(f"cs.lam must be a positive finite number, 'cv' or None; got {self.lam!r}")
+        if not (self.lam is None or (isinstance(self.lam, str) and self.lam == "cv")):
+            _positive_or("cs.lam", self.lam, "'cv' or None")
         _choice("cs.solver", self.solver, ("primal_dual", "cvxpy"))
 
     @property
@@ -270,8 +274,8 @@ class ExistenceMethod:
         _positive_int("existence.n_max", self.n_max)
         if not (isinstance(self.delta, float) and 0 < self.delta < 1):
             raise ValueError(f"existence.delta must be a float in (0, 1); got {self.delta!r}")
-        if self.lam is not None and not (isinstance(self.lam, (int, float)) and self.lam > 0):
-            raise ValueError(f"existence.lam must be a positive number or None; got {self.lam!r}")
+        if self.lam is not None:
+            _positive_or("existence.lam", self.lam, "None")
         _choice("existence.training", self.training, ("cs", "gradient"))
 
     @property
