@@ -107,9 +107,12 @@ def test_bad_grid_and_folds_are_rejected(kwargs, error, message):
 
 
 # -- the experiment layer -------------------------------------------------
-@pytest.mark.parametrize("lam", [-1.0, 0, "CV", True, float("nan")])
-def test_cs_method_rejects_bad_lam(lam):
-    with pytest.raises(ValueError, match=r"cs.lam must be a positive finite number, 'cv' or None"):
+@pytest.mark.parametrize("lam, error", [(-1.0, ValueError), (0, ValueError), (float("nan"), ValueError),
+                                        ("CV", TypeError), (True, TypeError)])
+def test_cs_method_rejects_bad_lam(lam, error):
+    # the library's rule (dnngap._validation): TypeError for a wrong type,
+    # ValueError for a value out of range; the message names the alternatives
+    with pytest.raises(error, match=r"cs.lam must be a positive (real )?number.*\(or 'cv' or None\)"):
         CSMethod(lam=lam)
 
 
