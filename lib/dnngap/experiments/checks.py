@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from .runner import Comparison, Results
+from .runner import NETWORK_KINDS, Comparison, Results
 
 #: A trained network must beat the best constant by this factor to count as
 #: having learned the function: with 5+ trials the geometric mean of a
@@ -79,7 +79,7 @@ def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[st
         m = results.largest_m(p.function, p.d)
         const = results.constant_error(p.function, p.d)
         for label, row in results.best(m=m, function=p.function, d=p.d).items():
-            if kinds[label] == "dnn":
+            if kinds[label] in NETWORK_KINDS:
                 out.setdefault(label, [])
                 if row.geomean > const / factor:
                     out[label].append((p.function, p.d))
@@ -111,7 +111,8 @@ def architecture_spread(results: Results) -> tuple[float, float]:
     kinds = {x.label: x.kind for x in results.spec.methods}
     rows = results.best(m=m, function=p.function, d=p.d)
     const = results.constant_error(p.function, p.d)
-    learned = [r.geomean for label, r in rows.items() if kinds[label] == "dnn" and r.geomean <= const / CONSTANT_FACTOR]
+    learned = [r.geomean for label, r in rows.items()
+               if kinds[label] in NETWORK_KINDS and r.geomean <= const / CONSTANT_FACTOR]
     cs = min(r.geomean for label, r in rows.items() if kinds[label] == "cs")
     return max(learned) / min(learned), min(learned) / cs
 
