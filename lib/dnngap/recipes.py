@@ -348,7 +348,7 @@ def adam_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, archi
 
 
 def lbfgs_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, architecture: dnn.Architecture,
-                *, iterations: int, tolerance_grad: float = 1e-12, tolerance_change: float = 1e-18,
+                *, iterations: int, tolerance_grad: float = 1e-14, tolerance_change: float = 1e-32,
                 history_size: int = LBFGS_HISTORY) -> StageResult:
     r"""Full-batch L-BFGS, trial by trial, each with its own history and line search.
 
@@ -371,7 +371,10 @@ def lbfgs_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, arch
     iterations : int
         Iteration budget per trial.
     tolerance_grad, tolerance_change : float
-        :class:`torch.optim.LBFGS`'s tolerances.
+        :class:`torch.optim.LBFGS`'s tolerances (absolute). The defaults stop
+        a trial only when its gradient is at rounding level or the loss stops
+        changing: a training MSE of :math:`10^{-24}` (a relative error of
+        :math:`10^{-12}` for :math:`\|f\| \approx 1`) still counts.
     history_size : int
     """
     check_int("iterations", iterations, 1)
