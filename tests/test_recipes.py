@@ -66,6 +66,18 @@ def test_overrides_choose_recipes_and_budget():
                                                        "dnn": dnn.NUMERICS_VERSION, "data": 2}
 
 
+def test_a_recipes_version_bump_recomputes_recipes_only(monkeypatch):
+    def keys():
+        return {u.method.label: u.key for u in experiments.get("e8", "smoke").units() if u.m == 40}
+
+    before = keys()
+    monkeypatch.setattr(recipes, "NUMERICS_VERSION", recipes.NUMERICS_VERSION + 1)
+    after = keys()
+    kinds = {m.label: m.kind for m in experiments.get("e8", "smoke").methods}
+    assert {label for label in before if before[label] != after[label]} == {
+        label for label, kind in kinds.items() if kind == "recipe"}
+
+
 # -- the numbers -------------------------------------------------------------
 @pytest.mark.parametrize("name", ["adam_lbfgs", "paper"])
 def test_a_trial_does_not_depend_on_the_others(name):

@@ -243,7 +243,7 @@ def e8(scale: str) -> ExperimentSpec:
     dims = {"smoke": (2,), "ci": (2, 8), "paper": (2, 8)}[scale]
     ms = {"smoke": (40, 80), "ci": (150, 600), "paper": PAPER_M}[scale]
     archs = {"smoke": ((1, 10),), "ci": ((4, 40),), "paper": ((4, 40),)}[scale]
-    methods = [_cs(scale), ExistenceMethod(n_max={"smoke": 30, "ci": 300, "paper": 2000}[scale])]
+    methods = [_cs(scale), ExistenceMethod(n_max={"smoke": 60, "ci": 300, "paper": 2000}[scale])]
     methods += [RecipeMethod(recipe=r, depth=L, width=N) for r in E8_RECIPES for L, N in archs]
     problems = _problems(("exp_cos", "slower_decay_rational"), dims, ms)
     if scale == "ci":
