@@ -533,7 +533,7 @@ def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np
     >>> y = rng.uniform(-1, 1, (2, 30, 1))
     >>> res = train("adam_lbfgs", dnn.Architecture(1, 8, "tanh"), y, np.sin(y[..., 0]), budget=0.01)
     >>> res.predict(np.zeros((4, 1))).shape, res.adam_epochs.tolist()
-    ((2, 4), [50, 50])
+    ((2, 4), [10, 10])
     """
     entry = get(name)
     if not isinstance(architecture, dnn.Architecture):
