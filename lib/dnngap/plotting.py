@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .experiments import DNNMethod, Results, git_commit
+from .experiments import DNNMethod, RecipeMethod, Results, git_commit
 
 _PALETTE = plt.get_cmap("tab10").colors
 _MARKERS = "osD^v<>ph*"
@@ -178,10 +178,16 @@ def provenance(results: Results) -> str:
     note = "" if results.complete else f"incomplete: {len(results.missing)} units missing"
     if shortened:
         note = "; ".join(filter(None, [note, "DNN epochs or tolerance changed: not the paper's protocol"]))
+    recipes = [m for m in spec.methods if isinstance(m, RecipeMethod)]
+    if recipes:
+        budgets = sorted({m.budget for m in recipes})
+        note = "; ".join(filter(None, [note, "training recipes " + ", ".join(dict.fromkeys(m.recipe for m in recipes))
+                                       + ("" if budgets == [1.0] else f" (budget ×{', ×'.join(f'{b:g}' for b in budgets)})")]))
+    epochs = [m.training().resolved_epochs for m in spec.methods if isinstance(m, DNNMethod)]
+    epochs += [max(1, round(50_000 * m.budget)) for m in recipes if m.recipe == "paper"]
     return provenance_line(
         scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
-        trials=spec.trials,
-        epochs=[m.training().resolved_epochs for m in spec.methods if isinstance(m, DNNMethod)],
+        trials=spec.trials, epochs=epochs,
         numerics=sorted({r["code"] for r in results.records}),
         commits=sorted({r["commit"] for r in results.records}), note=note)
 

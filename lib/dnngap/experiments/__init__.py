@@ -22,14 +22,14 @@ from typing import Any
 from .catalog import OVERRIDES, apply_overrides, available, get
 from .execution import local_cluster, run
 from .runner import Results, SummaryRow, estimator_notes, load
-from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, Sampler,
-                    TestSpec, Unit)
+from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod,
+                    Sampler, TestSpec, Unit)
 from .store import Store, code_version, git_commit, numerics_versions
 from .verify import VerifyReport, verify
 
 __all__ = [
     "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "Problem",
-    "Results", "Sampler", "Store", "SummaryRow", "TestSpec", "Unit", "VerifyReport",
+    "RecipeMethod", "Results", "Sampler", "Store", "SummaryRow", "TestSpec", "Unit", "VerifyReport",
     "apply_overrides", "available", "code_version", "estimator_notes", "get", "git_commit",
     "load", "local_cluster", "numerics_versions", "results", "run", "verify",
 ]

@@ -1,4 +1,4 @@
-"""The paper's experiments E1–E7 as named specs, each at three scales.
+"""The paper's experiments E1–E7, and this book's E8, as named specs, each at three scales.
 
 A scale chooses *which* points are computed — functions, dimensions, sample
 sizes ``m``, architectures, activations — and how many trials; it never
@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .specs import (PAPER_LEVELS, SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec,
-                    Problem, Sampler, TestSpec, _choice)
+                    Problem, RecipeMethod, Sampler, TestSpec, _choice)
 
 #: Paper's sample sizes: m = 75, 150, ..., 2250 (d >= 2); 25, 50, ..., 750 (1-D).
 PAPER_M = tuple(range(75, 2251, 75))
@@ -227,6 +227,31 @@ def e7_delta(scale: str) -> ExperimentSpec:
                  _problems(("exp_cos",), (d,), ms), methods)
 
 
+#: E8's training recipes (:mod:`dnngap.recipes`), in the order of its figures.
+#: A new recipe is one decorated function in ``dnngap.recipes`` and one name here.
+E8_RECIPES = ("paper", "adam_double", "adam_lbfgs", "tanh_lbfgs", "he_lbfgs")
+
+
+def e8(scale: str) -> ExperimentSpec:
+    """Beyond the paper: training recipes for the same 4×40 network on the same
+    samples, next to CS and the existence network.
+
+    ``ci``: 3 trials (not 5: every point trains five recipes), m = 150, 600,
+    and the existence network in d = 8 only, on a hyperbolic cross of at most
+    300 elements (E7's ``ci``; on CS's 2,000 it costs more than all the
+    recipes together). ``paper``: the existence network on CS's index set."""
+    dims = {"smoke": (2,), "ci": (2, 8), "paper": (2, 8)}[scale]
+    ms = {"smoke": (40, 80), "ci": (150, 600), "paper": PAPER_M}[scale]
+    archs = {"smoke": ((1, 10),), "ci": ((4, 40),), "paper": ((4, 40),)}[scale]
+    methods = [_cs(scale), ExistenceMethod(n_max={"smoke": 60, "ci": 300, "paper": 2000}[scale])]
+    methods += [RecipeMethod(recipe=r, depth=L, width=N) for r in E8_RECIPES for L, N in archs]
+    problems = _problems(("exp_cos", "slower_decay_rational"), dims, ms)
+    if scale == "ci":
+        problems = tuple(p if p.d == 8 else dataclasses.replace(p, kinds=("cs", "recipe")) for p in problems)
+    return _spec("e8", "Beyond the paper: can training alone close the gap?", scale, problems, methods,
+                 trials={"smoke": 2, "ci": 3, "paper": 20}[scale])
+
+
 def cs_convergence(scale: str) -> ExperimentSpec:
     """CS alone on E1's problems (its units are shared with E1's CS)."""
     spec = e1(scale)
@@ -237,6 +262,7 @@ def cs_convergence(scale: str) -> ExperimentSpec:
 EXPERIMENTS: dict[str, Callable[[str], ExperimentSpec]] = {
     "cs_convergence": cs_convergence,
     "e1": e1, "e2": e2, "e3": e3, "e4": e4, "e5": e5, "e6": e6, "e7": e7, "e7_delta": e7_delta,
+    "e8": e8,
 }
 
 
@@ -286,7 +312,9 @@ OVERRIDES: dict[str, tuple[Callable, str]] = {
     "m_values": (_tuple_of(int, "m_values"), "sample sizes, for every problem"),
     "functions": (_tuple_of(str, "functions"), "test functions (crossed with dims)"),
     "dims": (_tuple_of(int, "dims"), "dimensions (crossed with functions)"),
-    "architectures": (_arch, "DNN architectures 'LxN' (crossed with activations)"),
+    "architectures": (_arch, "DNN architectures 'LxN' (crossed with activations, or with recipes)"),
+    "recipes": (_tuple_of(str, "recipes"), "training recipes (names in dnngap.recipes), crossed with architectures"),
+    "budget": (_scalar(float, "budget"), "factor on every training recipe's epochs and iterations"),
     "activations": (_tuple_of(str, "activations"), "DNN activations"),
     "epochs": (_scalar(int, "epochs"), "epochs of every DNN"),
     "precision": (_scalar(str, "precision"), "'single' or 'double' for every DNN"),
@@ -337,6 +365,17 @@ def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
         new = [dataclasses.replace(template, depth=L, width=N, activation=a, precision=p, epochs=e)
                for a in acts for (L, N) in archs for (p, e) in precisions]
         methods = [m for m in methods if not isinstance(m, DNNMethod)] + new
+    recipe_methods = [m for m in methods if isinstance(m, RecipeMethod)]
+    if ({"recipes", "architectures"} & set(o)) and recipe_methods:
+        template = recipe_methods[0]
+        names = o.get("recipes", tuple(dict.fromkeys(m.recipe for m in recipe_methods)))
+        archs = o.get("architectures", tuple(dict.fromkeys((m.depth, m.width) for m in recipe_methods)))
+        new = [dataclasses.replace(template, recipe=r, depth=L, width=N, activation=None)
+               for r in names for (L, N) in archs]
+        methods = [m for m in methods if not isinstance(m, RecipeMethod)] + new
+    if "budget" in o:
+        methods = [dataclasses.replace(m, budget=o["budget"]) if isinstance(m, RecipeMethod) else m
+                   for m in methods]
     dnn_fields = {k: o[k] for k in ("epochs", "precision", "convention", "optimizer") if k in o}
     if dnn_fields:
         methods = [dataclasses.replace(m, **dnn_fields) if isinstance(m, DNNMethod) else m for m in methods]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-from .runner import Comparison, Results
+from .runner import NETWORK_KINDS, Comparison, Results
 
 #: A trained network must beat the best constant by this factor to count as
 #: having learned more than the mean. A network that returns a constant --
@@ -82,7 +82,7 @@ def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[st
         m = results.largest_m(p.function, p.d)
         const = results.constant_error(p.function, p.d)
         for label, row in results.best(m=m, function=p.function, d=p.d).items():
-            if kinds[label] == "dnn":
+            if kinds[label] in NETWORK_KINDS:
                 out.setdefault(label, [])
                 if row.geomean > const / factor:
                     out[label].append((p.function, p.d))
@@ -114,7 +114,8 @@ def architecture_spread(results: Results) -> tuple[float, float]:
     kinds = {x.label: x.kind for x in results.spec.methods}
     rows = results.best(m=m, function=p.function, d=p.d)
     const = results.constant_error(p.function, p.d)
-    learned = [r.geomean for label, r in rows.items() if kinds[label] == "dnn" and r.geomean <= const / CONSTANT_FACTOR]
+    learned = [r.geomean for label, r in rows.items()
+               if kinds[label] in NETWORK_KINDS and r.geomean <= const / CONSTANT_FACTOR]
     cs = min(r.geomean for label, r in rows.items() if kinds[label] == "cs")
     return max(learned) / min(learned), min(learned) / cs
 
@@ -197,6 +198,62 @@ def e7(results: Results, rtol: float = 1e-3, floor: float = 1e-10) -> list[str]:
     return lines
 
 
+def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
+    """Per trained network (kinds :data:`~dnngap.experiments.runner.NETWORK_KINDS`),
+    per problem ``(function, d)``: its error over the best CS error at the
+    problem's largest ``m`` (geometric means over the trials; > 1: CS is better)."""
+    kinds = {m.label: m.kind for m in results.spec.methods}
+    out: dict[str, dict[tuple[str, int], float]] = {}
+    for p in results.spec.problems:
+        rows = results.best(m=results.largest_m(p.function, p.d), function=p.function, d=p.d)
+        cs = min((r.geomean for label, r in rows.items() if kinds[label] == "cs"), default=None)
+        if cs is None:
+            continue
+        for label, r in rows.items():
+            if kinds[label] in NETWORK_KINDS:
+                out.setdefault(label, {})[(p.function, p.d)] = r.geomean / cs
+    return out
+
+
+def network_ranking(results: Results) -> list[str]:
+    """Network labels, best first, by the mean over the problems of
+    :math:`\\log_{10}` of their error over CS's (:func:`network_gaps`)."""
+    gaps = network_gaps(results)
+    return sorted(gaps, key=lambda label: sum(math.log10(g) for g in gaps[label].values()) / len(gaps[label]))
+
+
+def e8(results: Results, *, ranking: list[str], closers: dict[tuple[str, int], list[str]], close: float,
+       learned_little: dict[str, list[tuple[str, int]]]) -> list[str]:
+    """E8: what the chapter states, recomputed from the summary statistics.
+
+    Complete and finite; solvers converged; the networks' ``ranking`` is
+    :func:`network_ranking`; on each problem the networks within a factor
+    ``close`` of CS are exactly ``closers[problem]`` (so on a problem with
+    none, CS beats every recipe by more than ``close``); and the networks
+    *not* a factor :data:`CONSTANT_FACTOR` below the constant predictor are
+    exactly ``learned_little`` (label -> problems; labels with none may be
+    omitted)."""
+    lines = [complete_and_finite(results), solvers_converged(results)]
+    actual = network_ranking(results)
+    _require(list(ranking) == actual, f"stated ranking {list(ranking)} is not the data's {actual}")
+    lines.append("ranking as stated: " + " < ".join(actual))
+    gaps = network_gaps(results)
+    problems = sorted({pr for per in gaps.values() for pr in per})
+    for problem in problems:
+        within = sorted(label for label, per in gaps.items() if per.get(problem, math.inf) <= close)
+        _require(within == sorted(closers.get(problem, [])),
+                 f"{problem}: networks within {close:g}x of CS are {within}, stated {sorted(closers.get(problem, []))}")
+    n_closed = sum(bool(closers.get(pr)) for pr in problems)
+    lines.append(f"a network within {close:g}x of CS on {n_closed} of {len(problems)} problems, as stated")
+    actual_little = {label: sorted(pr) for label, pr in below_constant(results).items() if pr}
+    stated_little = {label: sorted(pr) for label, pr in learned_little.items() if pr}
+    _require(actual_little == stated_little,
+             f"networks not {CONSTANT_FACTOR:g}x below the constant: {actual_little}, stated {stated_little}")
+    lines.append(f"networks not {CONSTANT_FACTOR:g}x below the constant predictor as stated: "
+                 + (", ".join(actual_little) or "none"))
+    return lines
+
+
 __all__ = ["CONSTANT_FACTOR", "CheckFailed", "architecture_spread", "below_constant", "complete_and_finite",
-           "e1", "e2", "e3", "e4", "e5", "e6", "e7", "gap_at_least", "networks_beat_constant",
-           "solvers_converged"]
+           "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "gap_at_least", "network_gaps", "network_ranking",
+           "networks_beat_constant", "solvers_converged"]

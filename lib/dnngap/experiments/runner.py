@@ -20,7 +20,10 @@ Every record is one trial of one ``(problem, method, m)`` and holds:
     primary test points;
 ``train_loss, epochs, stop_reason``
     training outcome (DNNs: best training MSE, epochs used, ``"tolerance"``,
-    ``"epochs"`` or ``"diverged"``; CS: the final objective and iterations);
+    ``"epochs"`` or ``"diverged"``; training recipes: best training MSE,
+    optimiser steps of all stages, the last stage's reason, and ``stages``,
+    ``{"adam": epochs, "lbfgs": iterations}``; CS: the final objective and
+    iterations);
 ``seed, wall_time, device, code, commit, timestamp, executor``
     provenance (``wall_time`` is the unit's time divided by its trials;
     ``code`` the numerics versions, e.g. ``"cs-v1+data-v1"``, see
@@ -43,7 +46,8 @@ from typing import Any
 import numpy as np
 
 from .. import functions, quadrature, sampling
-from .specs import CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, Unit, method_key
+from .specs import (CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod, Unit,
+                    method_key)
 from .store import Store, code_version, git_commit
 
 _CHUNK = 50_000
@@ -158,6 +162,16 @@ def _fit(method, y: np.ndarray, fy: np.ndarray, spec: ExperimentSpec, progress: 
                 "epochs": np.asarray(res.epochs).astype(int).tolist(),
                 "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device)}
         return res.predict, info
+    if isinstance(method, RecipeMethod):
+        from .. import recipes
+        res = recipes.train(method.recipe, method.architecture(), y, fy, seed=method.seed,
+                            budget=method.budget, device=spec.device)
+        info = {"train_loss": np.asarray(res.losses, float).tolist(),
+                "epochs": res.iterations.astype(int).tolist(),
+                "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device),
+                "stages": [{"adam": int(a), "lbfgs": int(b)}
+                           for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}
+        return res.predict, info
     if isinstance(method, ExistenceMethod):
         from .. import cs, existence, polynomials
         order = polynomials.largest_order("hyperbolic_cross", d, method.n_max)
@@ -255,6 +269,8 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             rec["N"] = info["N"]
         if "lam" in info:  # CS: the λ of this trial (fixed, or chosen by cross-validation)
             rec["lam"] = info["lam"][t]
+        if "stages" in info:  # recipes: Adam epochs and L-BFGS iterations of this trial
+            rec["stages"] = info["stages"][t]
         if tests["plot_x"] is not None:
             rec["prediction"] = pred[t, -len(tests["plot_x"]):].tolist()
         records.append(rec)
@@ -285,9 +301,14 @@ class SummaryRow:
     estimator: str
 
 
+#: Method kinds that are trained networks (compared as "the best network").
+NETWORK_KINDS: frozenset[str] = frozenset({"dnn", "recipe"})
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """One problem at one ``m``: the best CS method, the best trained network,
+    """One problem at one ``m``: the best CS method, the best trained network
+    (kinds :data:`NETWORK_KINDS`: the paper's protocol or a training recipe),
     the best existence network (each ``None`` where absent) and the relative
     error of the best constant predictor."""
 
@@ -403,14 +424,16 @@ class Results:
 
     def compare(self, m: int | None = None) -> list["Comparison"]:
         """Per problem, at ``m`` (default: its largest): the best CS method,
-        the best DNN and the constant predictor (see :class:`Comparison`)."""
+        the best network (paper protocol or recipe) and the constant
+        predictor (see :class:`Comparison`)."""
         out = []
         kinds = {m_.label: m_.kind for m_ in self.spec.methods}
         for p in self.spec.problems:
             at = m if m is not None else self.largest_m(p.function, p.d)
             rows = [r for r in self.best(m=at, function=p.function, d=p.d).values() if r.trials]
-            best = {kind: min((r for r in rows if kinds[r.method] == kind), key=lambda r: r.geomean,
-                              default=None) for kind in ("cs", "dnn", "existence")}
+            groups = {"cs": {"cs"}, "dnn": NETWORK_KINDS, "existence": {"existence"}}
+            best = {kind: min((r for r in rows if kinds[r.method] in group), key=lambda r: r.geomean,
+                              default=None) for kind, group in groups.items()}
             out.append(Comparison(p.function, p.d, at, best["cs"], best["dnn"], best["existence"],
                                   self.constant_error(p.function, p.d)))
         return out

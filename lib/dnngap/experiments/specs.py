@@ -62,7 +62,7 @@ class Problem:
         Increasing sample sizes; the samples of a trial are nested in ``m``
         (a larger ``m`` extends the same trial's points).
     kinds
-        Method kinds (``"cs"``, ``"dnn"``, ``"existence"``) run on this
+        Method kinds (``"cs"``, ``"dnn"``, ``"existence"``, ``"recipe"``) run on this
         problem; empty: every method of the spec.
     """
 
@@ -89,7 +89,7 @@ class Problem:
             raise ValueError(f"m_values must be strictly increasing; got {self.m_values}")
         object.__setattr__(self, "kinds", tuple(self.kinds))
         for kind in self.kinds:
-            _choice("problem.kinds[i]", kind, ("cs", "dnn", "existence"))
+            _choice("problem.kinds[i]", kind, ("cs", "dnn", "existence", "recipe"))
 
     def runs(self, method: "Method") -> bool:
         """Whether ``method`` is computed on this problem."""
@@ -283,8 +283,74 @@ class ExistenceMethod:
         return f"existence network (δ = {self.delta:.0e})"
 
 
-Method = Union[CSMethod, DNNMethod, ExistenceMethod]
-_METHOD_TYPES = {cls.kind: cls for cls in (CSMethod, DNNMethod, ExistenceMethod)}
+@dataclass(frozen=True)
+class RecipeMethod:
+    """A fully connected network trained by a named recipe (:mod:`dnngap.recipes`).
+
+    A separate kind from :class:`DNNMethod`: a recipe fixes the optimiser,
+    precision, schedule and stopping rule itself, so none of
+    :class:`DNNMethod`'s training fields applies, and :class:`DNNMethod`'s
+    store keys stay as they are. The network is
+    ``dnngap.dnn.Architecture(depth, width, activation)`` in the authors'
+    depth convention (``"code"``: ``depth + 1`` hidden layers).
+
+    Parameters
+    ----------
+    recipe
+        A name in :func:`dnngap.recipes.available`.
+    depth, width
+        :math:`L \\times N` as in :class:`DNNMethod`.
+    activation
+        ``None``: the recipe's own (:attr:`dnngap.recipes.Recipe.activation`).
+    seed
+        Seed of the initial parameters (the same for every trial).
+    budget
+        Factor on every epoch and iteration count of the recipe; 1 (default)
+        is the recipe as designed, smaller values are for quick tests.
+    """
+
+    kind: ClassVar[str] = "recipe"
+    recipe: str = "paper"
+    depth: int = 4
+    width: int = 40
+    activation: Literal["relu", "elu", "tanh", "sigmoid", "softplus"] | None = None
+    seed: int = 0
+    budget: float = 1.0
+
+    def __post_init__(self) -> None:
+        from .. import recipes
+        _choice("recipe.recipe", self.recipe, tuple(recipes.available()))
+        _positive_int("recipe.depth", self.depth)
+        _positive_int("recipe.width", self.width)
+        if self.activation is not None:
+            _choice("recipe.activation", self.activation, ("relu", "elu", "tanh", "sigmoid", "softplus"))
+        _positive_int("recipe.seed", self.seed, minimum=0)
+        if isinstance(self.budget, int) and not isinstance(self.budget, bool):
+            object.__setattr__(self, "budget", float(self.budget))
+        if not (isinstance(self.budget, float) and math.isfinite(self.budget) and self.budget > 0):
+            raise ValueError(f"recipe.budget must be a finite number > 0; got {self.budget!r}")
+
+    @property
+    def resolved_activation(self) -> str:
+        """``activation``, or the recipe's default."""
+        from .. import recipes
+        return self.activation or recipes.get(self.recipe).activation
+
+    def architecture(self):
+        from .. import dnn
+        return dnn.Architecture(depth=self.depth, width=self.width, activation=self.resolved_activation)
+
+    @property
+    def label(self) -> str:
+        """E.g. ``'ReLU 4×40, Adam+L-BFGS (double)'``; the budget when it is not 1."""
+        from .. import recipes
+        name = self.architecture().label.split(" (")[0]
+        budget = f", budget ×{self.budget:g}" if self.budget != 1 else ""
+        return f"{name}, {recipes.get(self.recipe).title}{budget}"
+
+
+Method = Union[CSMethod, DNNMethod, ExistenceMethod, RecipeMethod]
+_METHOD_TYPES = {cls.kind: cls for cls in (CSMethod, DNNMethod, ExistenceMethod, RecipeMethod)}
 
 
 def method_to_dict(method: Method) -> dict[str, Any]:
@@ -355,7 +421,7 @@ class ExperimentSpec:
             raise ValueError("methods must not be empty")
         for method in self.methods:
             if not isinstance(method, tuple(_METHOD_TYPES.values())):
-                raise TypeError(f"methods must be CSMethod, DNNMethod or ExistenceMethod; got {method!r}")
+                raise TypeError(f"methods must be CSMethod, DNNMethod, ExistenceMethod or RecipeMethod; got {method!r}")
         labels = [m.label for m in self.methods]
         if len(set(labels)) != len(labels):
             raise ValueError(f"methods must have distinct labels (results are grouped by label); got {labels}")

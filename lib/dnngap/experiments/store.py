@@ -4,9 +4,9 @@ Layout: ``<root>/<key[:2]>/<key>.json`` where ``key`` hashes the unit's
 resolved configuration (:meth:`dnngap.experiments.Unit.config`) together with
 the *numerics versions* its numbers depend on (:func:`numerics_versions`):
 
-``NUMERICS_VERSION`` in :mod:`dnngap.cs`, :mod:`dnngap.dnn` and :mod:`dnngap.existence`
+``NUMERICS_VERSION`` in :mod:`dnngap.cs`, :mod:`dnngap.dnn`, :mod:`dnngap.existence` and :mod:`dnngap.recipes`
     one integer per method kind (the existence network also depends on the
-    CS solver's);
+    CS solver's, the training recipes on :mod:`dnngap.dnn`'s);
 ``NUMERICS_VERSION`` in :mod:`dnngap.experiments.runner`
     ``data``: what every kind shares, the samples, test sets and error
     estimation (:mod:`dnngap.functions`, :mod:`dnngap.sampling`,
@@ -60,6 +60,8 @@ _NUMERICS = {
     "dnn": {"dnn": "dnngap.dnn", "data": "dnngap.experiments.runner"},
     "existence": {"existence": "dnngap.existence", "cs": "dnngap.cs",
                   "data": "dnngap.experiments.runner"},
+    # the "paper" recipe is dnngap.dnn.train
+    "recipe": {"recipes": "dnngap.recipes", "dnn": "dnngap.dnn", "data": "dnngap.experiments.runner"},
 }
 
 
@@ -69,7 +71,7 @@ def numerics_versions(kind: str) -> dict[str, int]:
     Parameters
     ----------
     kind
-        ``"cs"``, ``"dnn"`` or ``"existence"``.
+        ``"cs"``, ``"dnn"``, ``"existence"`` or ``"recipe"``.
 
     Returns
     -------

@@ -201,7 +201,7 @@ def _compare(unit: Unit, old: list[dict], new: list[dict], report: VerifyReport)
         return
     old = sorted(old, key=lambda r: r["trial"])
     new = sorted(new, key=lambda r: r["trial"])
-    dnn = unit.method.kind == "dnn"
+    dnn = unit.method.kind in ("dnn", "recipe")  # trained networks
     for name in NUMBER_FIELDS:
         a = [r.get(name) for r in old]
         b = [r.get(name) for r in new]
