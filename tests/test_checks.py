@@ -130,3 +130,22 @@ def test_frame_table_and_csv(compute, tmp_path):
     import pandas as pd
     back = pd.read_csv(path)
     assert len(back) == len(frame) and back["rel_l2"].tolist() == pytest.approx(frame["rel_l2"].tolist())
+
+
+def test_error_panels_share_one_legend_with_the_reference_lines(compute):
+    results = compute("learned")
+    fig = plotting.error_panels(results, ncols=2)
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts[:2] == results.methods()  # methods first, in the spec's order
+    assert plotting.CONSTANT_LABEL in texts and plotting.TOLERANCE_LABEL.format("single") in texts
+    assert len(texts) == len(set(texts))  # each entry once, whatever the number of panels
+
+
+def test_provenance_says_when_training_was_shortened(compute):
+    results = compute("learned")
+    assert "not the paper's protocol" not in plotting.provenance(results)
+    import dataclasses
+    short = dataclasses.replace(results, spec=experiments.apply_overrides(results.spec, epochs=300))
+    assert "not the paper's protocol" in plotting.provenance(short)
+    assert "3 trials" in plotting.provenance(results) and "DNNs ≤ 50,000 epochs" in plotting.provenance(results)
