@@ -485,24 +485,6 @@ def _scaled(n: int, budget: float) -> int:
     return max(1, int(round(n * budget)))
 
 
-def _resolve_device(device: str | torch.device) -> torch.device:
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {device!r}") from err
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
-    return dev
-
-
-def _describe(dev: torch.device) -> str:
-    if dev.type == "cuda":
-        return f"{dev} ({torch.cuda.get_device_name(dev)})"
-    return f"cpu ({torch.get_num_threads()} threads)" if dev.type == "cpu" else str(dev)
-
-
 def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np.ndarray, *,
           seed: int = 0, budget: float = 1.0, device: str | torch.device = "auto") -> RecipeResult:
     r"""Train one network per trial by the recipe ``name``.
@@ -548,7 +530,7 @@ def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np
         raise ValueError(f"f_values must have shape (T, m) = {y.shape[:2]} to match y; got {f_values.shape}")
     if not (np.isfinite(y).all() and np.isfinite(f_values).all()):
         raise ValueError("y and f_values must be finite")
-    dev = _resolve_device(device)
+    dev = dnn._resolve_device(device)
     started = time.perf_counter()
     result = entry.function(architecture, y, f_values, seed=seed, budget=float(budget), device=dev)
     return RecipeResult(**{**result.__dict__, "recipe": name, "wall_time": time.perf_counter() - started})
@@ -572,7 +554,7 @@ def _result(architecture: dnn.Architecture, d: int, stages: dict[str, StageResul
         adam_epochs=stages["adam"].steps if "adam" in stages else zeros,
         lbfgs_iterations=stages["lbfgs"].steps if "lbfgs" in stages else zeros,
         evaluations=sum(s.evaluations for s in stages.values()), stop_reason=last.stop_reason,
-        wall_time=0.0, device=_describe(device), _torch_device=str(device))
+        wall_time=0.0, device=dnn._device_description(device), _torch_device=str(device))
 
 
 # --------------------------------------------------------------------------
