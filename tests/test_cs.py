@@ -12,12 +12,8 @@ from dnngap import cs, functions, polynomials, sampling
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    """Run on one core as the test budget assumes (and restore afterwards)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_torch_thread):
+    """Every test here on one core (tests/conftest.py)."""
 
 
 def _objective(A, b, u, lam, z):

@@ -11,11 +11,8 @@ from dnngap.experiments import CSMethod, ExperimentSpec, Problem, Store, TestSpe
 
 
 @pytest.fixture(autouse=True)
-def _one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _one_thread(one_torch_thread):
+    """Every test here on one core (tests/conftest.py)."""
 
 
 def _smooth_data(rng, T=3, m=60, d=2):
