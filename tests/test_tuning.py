@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from dnngap import cs, experiments, functions, polynomials, tuning
 from dnngap.experiments import CSMethod, ExperimentSpec, Problem, Store, TestSpec, runner
