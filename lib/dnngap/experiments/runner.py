@@ -539,13 +539,16 @@ def compute_group(group: list[Unit], data: dict[Problem, "_ProblemData"] | None 
 
 
 def estimator_notes(results: Results) -> dict[tuple[str, int], str]:
-    """Per ``(function, d)``, which estimator was primary and why."""
-    notes = {}
+    """Per ``(function, d)``: how many units used each primary estimator, and
+    why (the reason recorded by the first unit of each kind; the estimator is
+    chosen per unit, see :func:`_primary_estimator`)."""
+    units: dict[tuple[str, int], dict[str, dict[tuple, str]]] = {}
     for r in results.records:
-        notes.setdefault((r["function"], r["d"]), f"{r['estimator']}: {r['estimator_reason']}")
+        per = units.setdefault((r["function"], r["d"]), {})
+        per.setdefault(r["estimator"], {}).setdefault((r["method"], r["m"]), r["estimator_reason"])
+    notes = {}
+    for key, per in units.items():
+        total = sum(len(u) for u in per.values())
+        notes[key] = "; ".join(f"{name.replace('_', ' ')} for {len(u)} of {total} units ({next(iter(u.values()))})"
+                               for name, u in sorted(per.items()))
     return notes
-
-
-def replace(spec: ExperimentSpec, **changes: Any) -> ExperimentSpec:
-    """``dataclasses.replace`` that re-validates."""
-    return dataclasses.replace(spec, **changes)
