@@ -47,7 +47,7 @@ def test_train_rejects_bad_arguments_naming_them():
     arch = dnn.Architecture(1, 4)
     with pytest.raises(ValueError, match="recipe must be one of 'paper'"):
         recipes.train("nope", arch, y, fy)
-    with pytest.raises(ValueError, match="budget must be a finite number > 0"):
+    with pytest.raises(ValueError, match="budget must be a positive number"):
         recipes.train("paper", arch, y, fy, budget=0)
     with pytest.raises(ValueError, match=r"f_values must have shape \(T, m\)"):
         recipes.train("paper", arch, y, fy[:, :5])

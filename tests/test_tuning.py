@@ -21,6 +21,21 @@ def _smooth_data(rng, T=3, m=60, d=2):
     return y, functions.get("exp_cos")(y.reshape(-1, d)).reshape(T, m), Lambda
 
 
+def test_sweep_default_lambda_is_near_best_and_large_lambda_is_worse():
+    """exp_cos in d = 4, m = 120 < N = 1065: over-regularising costs orders of
+    magnitude, cs.DEFAULT_LAMBDA sits on the plateau, and cross-validation
+    picks a λ whose test error is on that plateau too."""
+    Lambda = polynomials.hyperbolic_cross(4, 20)
+    lams = np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
+    sweep = tuning.lambda_sweep("exp_cos", 4, 120, Lambda, lams, 2,
+                                np.random.default_rng(11), n_test=4000)
+    assert sweep.rel_errors.shape == (2, 6)
+    geo = np.exp(np.log(sweep.rel_errors).mean(axis=0))
+    assert geo[-1] > 100 * geo.min()
+    assert geo[list(lams).index(cs.DEFAULT_LAMBDA)] <= 3 * geo.min()
+    assert np.all(sweep.cv_rel_errors <= 3 * geo.min())
+
+
 def test_folds_are_contiguous_and_cover_the_samples():
     slices = tuning.fold_slices(11, 4)
     assert [s.stop - s.start for s in slices] == [3, 3, 3, 2]

@@ -69,3 +69,43 @@ def check_choice(name: str, value: object, allowed: Iterable[str]) -> str:
     if not isinstance(value, str) or value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
+
+
+def check_samples(y: object, f_values: object, mask: object = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Training data of T trials: ``y (T, m, d)``, ``f_values (T, m)``, and
+    an optional bool ``mask (T, m)`` selecting at least one sample per trial.
+
+    Returns the arrays (``np.asarray``, dtypes kept); TypeError for a
+    non-real or non-bool dtype, ValueError for a wrong shape or a NaN.
+
+    Examples
+    --------
+    >>> y, f, mask = check_samples(np.zeros((2, 3, 1)), np.ones((2, 3)))
+    >>> y.shape, f.shape, mask
+    ((2, 3, 1), (2, 3), None)
+    >>> check_samples(np.zeros((2, 3, 1)), np.ones(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: f_values must have shape (T, m) = (2, 3) to match y; got (3,)
+    """
+    y = np.asarray(y)
+    f_values = np.asarray(f_values)
+    for name, arr in (("y", y), ("f_values", f_values)):
+        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
+            raise TypeError(f"{name} must be a real array; got dtype {arr.dtype}")
+    if y.ndim != 3 or min(y.shape) < 1:
+        raise ValueError(f"y must have shape (T, m, d) with T, m, d >= 1; got {y.shape}")
+    if f_values.shape != y.shape[:2]:
+        raise ValueError(f"f_values must have shape (T, m) = {y.shape[:2]} to match y; got {f_values.shape}")
+    if not (np.isfinite(y).all() and np.isfinite(f_values).all()):
+        raise ValueError("y and f_values must be finite (pad masked entries with finite values)")
+    if mask is not None:
+        mask = np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise TypeError(f"mask must be a bool array; got dtype {mask.dtype}")
+        if mask.shape != y.shape[:2]:
+            raise ValueError(f"mask must have shape (T, m) = {y.shape[:2]} to match y; got {mask.shape}")
+        if not mask.any(axis=1).all():
+            raise ValueError("mask must select at least one sample in every trial")
+    return y, f_values, mask

@@ -68,7 +68,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from dnngap._validation import check_choice, check_positive
+from dnngap._validation import check_choice, check_positive, check_samples
 from dnngap._validation import check_int as _check_int
 
 #: Version of the numbers this module produces. Bump it by hand when a change
@@ -652,29 +652,6 @@ def _device_description(dev: torch.device) -> str:
     return str(dev)
 
 
-def _validate_data(y, f_values, mask) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    y = np.asarray(y)
-    f_values = np.asarray(f_values)
-    for name, arr in (("y", y), ("f_values", f_values)):
-        if not (np.issubdtype(arr.dtype, np.floating) or np.issubdtype(arr.dtype, np.integer)):
-            raise TypeError(f"{name} must be a real array; got dtype {arr.dtype}")
-    if y.ndim != 3 or min(y.shape) < 1:
-        raise ValueError(f"y must have shape (T, m, d) with T, m, d >= 1; got {y.shape}")
-    if f_values.shape != y.shape[:2]:
-        raise ValueError(f"f_values must have shape (T, m) = {y.shape[:2]} to match y; got {f_values.shape}")
-    if not (np.isfinite(y).all() and np.isfinite(f_values).all()):
-        raise ValueError("y and f_values must be finite (pad masked entries with finite values)")
-    if mask is not None:
-        mask = np.asarray(mask)
-        if mask.dtype != np.bool_:
-            raise TypeError(f"mask must be a bool array; got dtype {mask.dtype}")
-        if mask.shape != y.shape[:2]:
-            raise ValueError(f"mask must have shape (T, m) = {y.shape[:2]} to match y; got {mask.shape}")
-        if not mask.any(axis=1).all():
-            raise ValueError("mask must select at least one sample in every trial")
-    return y, f_values, mask
-
-
 def train(
     architecture: Architecture,
     config: TrainingConfig,
@@ -748,7 +725,7 @@ def train(
         raise TypeError(f"architecture must be an Architecture; got {type(architecture).__name__}")
     if not isinstance(config, TrainingConfig):
         raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
-    y, f_values, mask = _validate_data(y, f_values, mask)
+    y, f_values, mask = check_samples(y, f_values, mask)
     dev = _resolve_device(device)
     started = time.perf_counter()
 
@@ -998,7 +975,7 @@ def _train_sequential(
     :class:`torch.optim.SGD`), and a host-side check of the loss every epoch.
     Used to test :func:`train` and as the baseline of ``benchmarks/dnn.py``.
     """
-    y, f_values, _ = _validate_data(y, f_values, None)
+    y, f_values, _ = check_samples(y, f_values)
     dev = _resolve_device(device)
     started = time.perf_counter()
     n_trials, m, d = y.shape

@@ -86,7 +86,7 @@ import torch
 import torch.nn.functional as F
 
 from . import dnn
-from ._validation import check_int
+from ._validation import check_int, check_positive, check_samples
 
 #: Version of the numbers this module produces. Bump it by hand when a change
 #: alters a recipe's results (stages, schedules, budgets, tolerances...); the
@@ -521,18 +521,12 @@ def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np
     if not isinstance(architecture, dnn.Architecture):
         raise TypeError(f"architecture must be a dnngap.dnn.Architecture; got {type(architecture).__name__}")
     check_int("seed", seed, 0)
-    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not (math.isfinite(budget) and budget > 0):
-        raise ValueError(f"budget must be a finite number > 0; got {budget!r}")
-    y, f_values = np.asarray(y, dtype=np.float64), np.asarray(f_values, dtype=np.float64)
-    if y.ndim != 3 or min(y.shape) < 1:
-        raise ValueError(f"y must have shape (T, m, d) with T, m, d >= 1; got {y.shape}")
-    if f_values.shape != y.shape[:2]:
-        raise ValueError(f"f_values must have shape (T, m) = {y.shape[:2]} to match y; got {f_values.shape}")
-    if not (np.isfinite(y).all() and np.isfinite(f_values).all()):
-        raise ValueError("y and f_values must be finite")
+    budget = check_positive("budget", budget)
+    y, f_values, _ = check_samples(y, f_values)
+    y, f_values = y.astype(np.float64), f_values.astype(np.float64)
     dev = dnn._resolve_device(device)
     started = time.perf_counter()
-    result = entry.function(architecture, y, f_values, seed=seed, budget=float(budget), device=dev)
+    result = entry.function(architecture, y, f_values, seed=seed, budget=budget, device=dev)
     return RecipeResult(**{**result.__dict__, "recipe": name, "wall_time": time.perf_counter() - started})
 
 

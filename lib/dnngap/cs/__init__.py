@@ -110,12 +110,10 @@ __all__ = [
     "DEFAULT_LAMBDA",
     "Method",
     "Solution",
-    "LambdaSweep",
     "measurement_matrix",
     "solve",
     "fit",
     "evaluate",
-    "lambda_sweep",
 ]
 
 #: Default regularisation parameter λ of the weighted square-root LASSO
@@ -172,29 +170,6 @@ class Solution:
     method: str
     wall_time: float
     path: np.ndarray
-
-
-@dataclass(frozen=True)
-class LambdaSweep:
-    """Validation errors of :func:`fit` over a grid of λ (:func:`lambda_sweep`).
-
-    Attributes
-    ----------
-    lams : numpy.ndarray, shape (L,)
-    rel_errors : numpy.ndarray, shape (L, T)
-        Relative root-mean-square error on the validation points,
-        :math:`\\|f - \\hat f\\|_{2} / \\|f\\|_{2}` over the points (a Monte
-        Carlo estimate of the relative L²_ρ error for uniform points).
-    """
-
-    lams: np.ndarray
-    rel_errors: np.ndarray
-
-    @property
-    def best_lam(self) -> float:
-        """λ with the smallest geometric mean error over the trials."""
-        score = np.mean(np.log(np.maximum(self.rel_errors, np.finfo(float).tiny)), axis=1)
-        return float(self.lams[int(np.argmin(score))])
 
 
 # ================================================================ validation
@@ -551,56 +526,3 @@ def evaluate(z: np.ndarray, points: np.ndarray, Lambda: np.ndarray) -> np.ndarra
         hi = min(lo + _tuning.EVAL_CHUNK, points.shape[0])
         out[:, lo:hi] = zz @ polynomials.features(points[lo:hi], Lambda).T
     return out[0] if z.ndim == 1 else out
-
-
-def lambda_sweep(
-    y: np.ndarray,
-    f_values: np.ndarray,
-    Lambda: np.ndarray,
-    lams: np.ndarray,
-    *,
-    points: np.ndarray,
-    values: np.ndarray,
-    method: Method = "primal_dual",
-    **solver_options,
-) -> LambdaSweep:
-    """Validation error of :func:`fit` for each λ in ``lams``.
-
-    Parameters
-    ----------
-    y, f_values, Lambda
-        As in :func:`fit`.
-    lams : array_like, shape (L,)
-        Positive values of λ.
-    points : array_like, shape (n, d)
-        Validation points (e.g. uniform on :math:`[-1,1]^d`, independent of
-        the samples).
-    values : array_like, shape (n,)
-        :math:`f` at ``points``.
-    method, **solver_options
-        Passed to :func:`fit`.
-
-    Returns
-    -------
-    LambdaSweep
-        ``rel_errors[l, t] = ||f - f_hat||_2 / ||f||_2`` over ``points``.
-    """
-    lams = np.atleast_1d(np.asarray(lams, dtype=np.float64))
-    if lams.ndim != 1 or lams.size == 0:
-        raise ValueError(f"lams must be a non-empty 1D array; got shape {lams.shape}")
-    for value in lams:
-        check_positive("lams[i]", float(value))
-    values = np.asarray(values, dtype=np.float64)
-    points = np.asarray(points, dtype=np.float64)
-    if values.shape != points.shape[:1]:
-        raise ValueError(f"values must have shape ({points.shape[0]},); got {values.shape}")
-    _check_finite("values", values)
-    norm = np.linalg.norm(values)
-    if norm == 0:
-        raise ValueError("values must not be identically zero (relative error undefined)")
-    errors = []
-    for lam in lams:
-        sol = fit(y, f_values, Lambda, lam=float(lam), method=method, **solver_options)
-        approx = evaluate(sol.z, points, Lambda)
-        errors.append(np.atleast_1d(np.linalg.norm(approx - values, axis=-1) / norm))
-    return LambdaSweep(lams=lams, rel_errors=np.array(errors))
