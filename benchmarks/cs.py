@@ -46,7 +46,7 @@ import time
 import numpy as np
 import torch
 
-from dnngap import cs, functions, polynomials, sampling
+from dnngap import cs, functions, polynomials, sampling, tuning
 
 
 def run_case(d: int, order: int, m: int, trials: int, seed: int, threads: int) -> dict:
@@ -100,25 +100,24 @@ def summarise(label: str, results: list[dict]) -> None:
 
 
 def lambda_sweep(seed: int) -> None:
-    """Relative errors over a grid of lam (see the module docstring)."""
+    """Relative errors over a grid of lam, and the cross-validated choice.
+
+    :func:`dnngap.tuning.lambda_sweep`: fresh uniform samples per function,
+    relative L2 error by Monte Carlo on 20,000 uniform test points.
+    """
     d, m, trials = 8, 750, 3
     Lambda = polynomials.hyperbolic_cross(d, 20)
     lams = np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-2])
-    rng = np.random.default_rng(seed)
-    points = rng.uniform(-1, 1, (20_000, d))
-    y = sampling.uniform(d, m, trials, rng)
     print(f"d = {d}, N = {len(Lambda)}, m = {m}, {trials} trials; relative L2 error "
           "(Monte Carlo, 20,000 points): geometric mean [min, max] over trials")
     for name in ("exp_cos", "slower_decay_rational"):
-        f = functions.get(name)
-        start = time.perf_counter()
-        sweep = cs.lambda_sweep(y, f(y.reshape(-1, d)).reshape(trials, m), Lambda, lams,
-                                points=points, values=f(points))
-        for lam, errors in zip(lams, sweep.rel_errors):
-            geo = float(np.exp(np.mean(np.log(errors))))
-            print(f"{name:>22} lam = {lam:7.0e}: {geo:.2e} [{errors.min():.2e}, {errors.max():.2e}]")
-        print(f"{name:>22} best lam {sweep.best_lam:g} ({time.perf_counter() - start:.0f} s)",
-              flush=True)
+        sweep = tuning.lambda_sweep(name, d, m, Lambda, lams, trials,
+                                    np.random.default_rng(seed), n_test=20_000)
+        geo = np.exp(np.mean(np.log(sweep.rel_errors), axis=0))
+        for lam, g, errors in zip(lams, geo, sweep.rel_errors.T):
+            print(f"{name:>22} lam = {lam:7.0e}: {g:.2e} [{errors.min():.2e}, {errors.max():.2e}]")
+        print(f"{name:>22} best lam {lams[int(np.argmin(geo))]:g}; cross-validated lam per "
+              f"trial {sweep.cv.lam.tolist()} ({sweep.wall_time:.0f} s)", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -94,6 +94,27 @@ def test_incomplete_results_fail(compute, tmp_path):
         checks.complete_and_finite(results)
 
 
+def test_stored_checks_judge_the_largest_complete_m(compute, tmp_path):
+    results = compute("learned")
+    M, lines = checks.e1_stored(results)
+    assert M == 80 and len(lines) == 4
+    # a copy of the store without the network at m = 80: the comparison moves to m = 40
+    spec, source, partial = _spec(), Store(tmp_path / "learned-None"), Store(tmp_path / "partial")
+    for u in spec.units():
+        if not (u.m == 80 and isinstance(u.method, DNNMethod)):
+            payload = source.read(u.key)
+            partial.write(u.key, payload["config"], payload["records"])
+    got = experiments.load(spec, partial)
+    assert checks.largest_complete_m(got) == 40
+    assert checks.e1_stored(got)[0] == 40
+    assert checks.largest_complete_m(experiments.load(spec, Store(tmp_path / "empty"))) is None
+
+
+def test_stored_checks_fail_on_a_network_that_returns_the_mean(compute):
+    with pytest.raises(checks.CheckFailed, match="constant predictor"):
+        checks.e1_stored(compute("mean"))
+
+
 def test_comparison_uses_the_exact_constant_predictor(compute):
     results = compute("learned")
     (c,) = results.compare()

@@ -60,10 +60,12 @@ def solvers_converged(results: Results) -> str:
     return f"all {n} CS/existence trials converged"
 
 
-def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR) -> str:
-    """In every problem the best network at the largest ``m`` is at least
-    ``factor`` below the best constant predictor."""
-    rows = [c for c in results.compare() if c.dnn is not None]
+def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
+                           problems: list[Comparison] | None = None) -> str:
+    """In every problem the best network at the largest ``m`` (or in each
+    of ``problems``, comparisons at another ``m``) is at least ``factor``
+    below the best constant predictor."""
+    rows = [c for c in (problems if problems is not None else results.compare()) if c.dnn is not None]
     bad = [c for c in rows if c.dnn_vs_constant > 1 / factor]
     _require(not bad, "best network not below the constant predictor by a factor "
              f"{factor:g}: " + "; ".join(f"{c.function}, d = {c.d}: {c.dnn.method} {c.dnn.geomean:.2e} "
@@ -103,6 +105,29 @@ def e1(results: Results) -> list[str]:
     CS beats the best network by at least 10x in every dimension."""
     return [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
             gap_at_least(results, 10)]
+
+
+def largest_complete_m(results: Results) -> int | None:
+    """The largest ``m`` at which every unit of the spec is stored (``None``
+    if there is none): where a partly computed run can be compared fairly."""
+    ms = {m for p in results.spec.problems for m in p.m_values} - {u.m for u in results.missing}
+    return max(ms, default=None)
+
+
+def e1_stored(results: Results) -> tuple[int, list[str]]:
+    """E1 on what the store holds of a partly computed run (the committed
+    paper-scale slice): every stored error finite, every stored solve
+    converged, and at ``M =`` :func:`largest_complete_m` the best network
+    below the constant predictor and CS better than it by at least 10x.
+    Returns ``M`` and the lines."""
+    M = largest_complete_m(results)
+    _require(M is not None, "no m at which every method is stored")
+    bad = [r for r in results.records if r["rel_l2"] is None or not math.isfinite(r["rel_l2"])]
+    _require(not bad, f"{len(bad)} records without a finite error, e.g. {bad[:1]}")
+    rows = [c for c in results.compare(m=M) if c.cs and c.dnn]
+    return M, [f"{len(results.records)} stored records, all finite", solvers_converged(results),
+               networks_beat_constant(results, problems=rows) + f" at m = {M}",
+               gap_at_least(results, 10, problems=rows) + f" at m = {M}"]
 
 
 def architecture_spread(results: Results) -> tuple[float, float]:
