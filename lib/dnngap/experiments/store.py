@@ -93,8 +93,9 @@ def code_version(kind: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def git_commit() -> str:
-    """Short commit of the library's checkout, ``-dirty`` if ``lib/`` has
-    uncommitted changes; ``"unknown"`` outside a git checkout."""
+    """Short commit of the library's checkout when the library was loaded,
+    ``-dirty`` if ``lib/`` had uncommitted changes; ``"unknown"`` outside a
+    git checkout."""
     here = Path(dnngap.__file__).parent
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True,
@@ -104,6 +105,11 @@ def git_commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return commit + ("-dirty" if dirty else "")
+
+
+# Read once, when the library is loaded: a record names the commit of the code
+# that computed it, even if the checkout moves on during a long run.
+git_commit()
 
 
 def _checksum(records: list[dict[str, Any]]) -> str:
