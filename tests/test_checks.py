@@ -170,3 +170,13 @@ def test_provenance_says_when_training_was_shortened(compute):
     short = dataclasses.replace(results, spec=experiments.apply_overrides(results.spec, epochs=300))
     assert "not the paper's protocol" in plotting.provenance(short)
     assert "3 trials" in plotting.provenance(results) and "DNNs ≤ 50,000 epochs" in plotting.provenance(results)
+
+
+def test_curve_peak_finds_the_rise_after_the_minimum():
+    """A curve that falls, rises to a peak at the m nearest N, and falls again."""
+    errors = {75: 4e-5, 450: 2e-7, 825: 1.5e-7, 1800: 4.5e-7, 2250: 1.8e-7}
+    shape = checks.curve_peak(errors, N=1843)
+    assert (shape.m_low, shape.m_peak, shape.near_N) == (825, 1800, True)
+    assert shape.rise == pytest.approx(3.0)
+    assert checks.curve_peak(errors, N=800).near_N is False      # peak is not the m nearest N
+    assert checks.curve_peak({75: 4e-5, 450: 2e-7}, N=1843) is None  # nothing after the minimum

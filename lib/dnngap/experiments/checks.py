@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from .runner import NETWORK_KINDS, Comparison, Results
 
@@ -128,6 +129,39 @@ def e1_stored(results: Results) -> tuple[int, list[str]]:
     return M, [f"{len(results.records)} stored records, all finite", solvers_converged(results),
                networks_beat_constant(results, problems=rows) + f" at m = {M}",
                gap_at_least(results, 10, problems=rows) + f" at m = {M}"]
+
+
+class CurvePeak(NamedTuple):
+    """Where an error curve, past its minimum, rises highest (see :func:`curve_peak`)."""
+
+    m_low: int        #: the m of the smallest error
+    m_peak: int       #: the m of the largest error after ``m_low``
+    rise: float       #: error at ``m_peak`` / error at ``m_low``
+    near_N: bool      #: whether ``m_peak`` is the stored m nearest to ``N``
+
+
+def curve_peak(errors: dict[int, float], N: int) -> CurvePeak | None:
+    """Describe an error curve ``m -> error`` past its minimum, against ``N``.
+
+    ``m_low`` minimises the error; ``m_peak`` maximises it over ``m > m_low``;
+    ``near_N`` says whether ``m_peak`` is the stored ``m`` closest to ``N``
+    (for CS, the size of the index set: at ``m = N`` the ``m x N`` sampling
+    matrix is square). Returns None when no ``m`` follows the minimum.
+
+    Examples
+    --------
+    >>> curve_peak({100: 1e-5, 500: 1e-7, 900: 3e-7, 1000: 2e-7}, N=950)
+    CurvePeak(m_low=500, m_peak=900, rise=3.0, near_N=True)
+    >>> curve_peak({100: 1e-5, 500: 1e-7}, N=950) is None
+    True
+    """
+    m_low = min(errors, key=errors.get)
+    after = [m for m in errors if m > m_low]
+    if not after:
+        return None
+    m_peak = max(after, key=errors.get)
+    nearest = min(errors, key=lambda m: abs(m - N))
+    return CurvePeak(m_low, m_peak, errors[m_peak] / errors[m_low], m_peak == nearest)
 
 
 def architecture_spread(results: Results) -> tuple[float, float]:
