@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import doctest
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dnngap import sampling
-from dnngap.sampling import matlab_samples, uniform
+from dnngap import functions, sampling
+from dnngap.sampling import matlab_samples, released_samples, uniform
 
 DATA = Path(__file__).parent / "data" / "mlfa"
 TRAIN = sorted(DATA.glob("train_*.npz"))
+# The authors' listing of their training sets, and points of every set
+# (ndexter/MLFA, MIT licence, (c) 2020 Nick Dexter; see data/mlfa/README.md)
+RELEASED = {(s["function"], s["d"]): tuple(s["m"])
+            for s in json.loads((DATA / "released_training_sets.json").read_text())}
+POINTS = json.loads((DATA / "released_training_points.json").read_text())["points"]
 
 
 def test_training_fixtures_present():
@@ -31,6 +37,105 @@ def test_matlab_samples_reproduce_released_points(path):
     points = matlab_samples(int(d), int(m), trials=20, seed=seed)
     assert points.shape == (20, int(m), int(d))
     np.testing.assert_array_equal(points[0], released)  # bit for bit
+    np.testing.assert_array_equal(released_samples(name, int(d), int(m), trials=1)[0], released)
+
+
+# -- the authors' released training sets -------------------------------------
+def test_released_fixtures_cover_every_set():
+    # 22 sets, and points of each at three sample sizes (smallest, middle, largest)
+    assert len(RELEASED) == 22
+    sizes = {}
+    for q in POINTS:
+        sizes.setdefault((q["function"], q["d"]), set()).add(q["m"])
+    assert set(sizes) == set(RELEASED)
+    for key, ms in sizes.items():
+        assert len(ms) == 3 and {RELEASED[key][0], RELEASED[key][-1]} < ms <= set(RELEASED[key])
+
+
+def test_released_m_is_the_authors_listing():
+    assert sampling.RELEASED_M == RELEASED
+    assert set(sampling.RELEASED_CONVENTIONS) == set(RELEASED)
+    for (function, d), ms in RELEASED.items():
+        assert sampling.released_m(function, d) == ms
+
+
+def _convention_draws(function, d, m):
+    """The points of every candidate seeding convention, (20, m, d) each."""
+    return {"stream": matlab_samples(d, m, trials=20), "per_trial": matlab_samples(d, m, trials=20, seed="per_trial")}
+
+
+@pytest.mark.parametrize("function, d", sorted(RELEASED), ids=lambda x: str(x))
+def test_released_samples_reproduce_every_released_set(function, d):
+    """Each released set is reproduced bit for bit by the convention
+    sampling.released_convention names, and by no other: the first and last
+    point of trials 0 and 19 at three sample sizes."""
+    points = [q for q in POINTS if (q["function"], q["d"]) == (function, d)]
+    assert len(points) == 12
+    f = functions.get(function)
+    convention = sampling.released_convention(function, d)
+    for m in sorted({q["m"] for q in points}):
+        ours = released_samples(function, d, m)
+        assert ours.shape == (20, m, d)
+        draws = _convention_draws(function, d, m)
+        np.testing.assert_array_equal(ours, draws[convention])
+        for q in (q for q in points if q["m"] == m):
+            x = np.array(q["x"])
+            np.testing.assert_array_equal(ours[q["trial"], q["index"]], x)
+            # the other convention does not reproduce the point
+            for other, X in draws.items():
+                if other != convention:
+                    assert not np.array_equal(X[q["trial"], q["index"]], x)
+            # and the released value is f at the point
+            assert f(x[None, :])[0] == pytest.approx(q["y"], rel=2e-15, abs=1e-300)
+        # trial t does not depend on the number of trials drawn
+        np.testing.assert_array_equal(released_samples(function, d, m, trials=5), ours[:5])
+
+
+def test_released_conventions_found_in_the_data():
+    # every set is MATLAB's default stream but slower_decay_rational (seed t for trial t)
+    per_trial = [key for key, c in sampling.RELEASED_CONVENTIONS.items() if c == "per_trial"]
+    assert per_trial == [("slower_decay_rational", 8)]
+    assert set(sampling.RELEASED_CONVENTIONS.values()) == {"stream", "per_trial"}
+
+
+def test_matlab_convention_defaults_to_the_stream_where_nothing_was_released():
+    for key, convention in sampling.RELEASED_CONVENTIONS.items():
+        assert sampling.matlab_convention(*key) == convention
+    assert sampling.matlab_convention("mixed_trig_rational", 8) == "stream"
+    assert sampling.matlab_convention("slower_decay_rational", 2) == "stream"
+    assert sampling.matlab_convention("exp_cos", 16) == "stream"
+    with pytest.raises(TypeError, match="function must be a str"):
+        sampling.matlab_convention(None, 2)
+    with pytest.raises(ValueError, match="d must be >= 1"):
+        sampling.matlab_convention("exp_cos", 0)
+
+
+@pytest.mark.parametrize(
+    "args,error,message",
+    [
+        (("exp_cos", 16, 75), ValueError, r"\(function, d\) must be a released training set, one of .*"
+                                          r"\('exp_cos', 16\)"),
+        (("mixed_trig_rational", 8, 75), ValueError, "must be a released training set"),
+        (("exp_cos", 8, 100), ValueError, r"m must be a released sample size for \('exp_cos', 8\), "
+                                          r"one of 75, 150, \.\.\., 2250 \(30 values\); got 100"),
+        (("indicator", 1, 750), ValueError, "one of 63, 125, ..., 2500 .40 values.; got 750"),
+        (("exp_cos", 8, 75, 21), ValueError, r"trials must be <= 20 \(the authors released 20\); got 21"),
+        (("exp_cos", 8, 75, 0), ValueError, "trials must be >= 1"),
+        (("exp_cos", 8.0, 75), TypeError, "d must be an integer"),
+        (("exp_cos", 8, 75.0), TypeError, "m must be an integer"),
+    ],
+)
+def test_released_samples_rejects_bad_input(args, error, message):
+    with pytest.raises(error, match=message):
+        released_samples(*args)
+
+
+def test_released_m_and_convention_reject_unreleased_sets():
+    for lookup in (sampling.released_m, sampling.released_convention):
+        with pytest.raises(ValueError, match=r"must be a released training set.*got \('exp_cos', 16\)"):
+            lookup("exp_cos", 16)
+        with pytest.raises(ValueError, match=r"got \('exp_cos5', 16\)"):
+            lookup("exp_cos5", 16)
 
 
 def test_matlab_first_draw():
