@@ -1,9 +1,13 @@
 """Paper-style figures drawn from stored results, and provenance captions.
 
 Figures never compute: they take :class:`dnngap.experiments.Results`.
-The statistic is the paper's: for each method and sample size ``m``, the
-geometric mean of the error over the trials (a line with markers) and a
-shaded band of ±1 standard deviation of :math:`\\log_{10}` of the error.
+This book's statistic (:data:`dnngap.experiments.runner.BOOK_VIEW`): for
+each method and sample size ``m``, the geometric mean of the relative error
+over the trials (a line with filled markers) and a shaded band of ±1 standard
+deviation of :math:`\\log_{10}` of the error. The authors' measurement
+(:data:`~dnngap.experiments.runner.AUTHORS_VIEW`: absolute error on their
+sparse grid, arithmetic mean over trials) is drawn with hollow markers and
+no band, in panels of its own.
 Compressed sensing is drawn in black, every other method in its own colour,
 the same in every panel of a chapter.
 """
@@ -18,7 +22,9 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from . import functions
 from .experiments import DNNMethod, RecipeMethod, Results, git_commit
+from .experiments.runner import STATISTICS, VIEWS
 
 _PALETTE = plt.get_cmap("tab10").colors
 _MARKERS = "osD^v<>ph*"
@@ -44,9 +50,10 @@ def method_styles(labels: Sequence[str]) -> dict[str, dict]:
 
 
 def error_vs_m(results: Results, *, function: str | None = None, d: int | None = None,
-               methods: Sequence[str] | None = None, error: str = "rel_l2", ax: Axes | None = None,
-               legend: bool = True, title: str | None = None, references: bool = True) -> Figure:
-    """Error versus ``m`` on a log scale, one line and band per method.
+               methods: Sequence[str] | None = None, error: str = "rel_l2", statistic: str = "geomean",
+               ax: Axes | None = None, legend: bool = True, title: str | None = None,
+               references: bool = True) -> Figure:
+    """Error versus ``m`` on a log scale, one line per method.
 
     Parameters
     ----------
@@ -58,11 +65,18 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
         Labels to draw, in order (default: all of the spec's).
     error
         Record field: ``"rel_l2"`` (primary estimator), ``"rel_l2_grid"``,
-        ``"rel_l2_mc"`` or ``"linf"``.
+        ``"rel_l2_mc"``, ``"abs_l2_grid"`` (the authors' measurement) or
+        ``"linf"``.
+    statistic
+        ``"geomean"``: geometric mean over trials with a band of ±1 standard
+        deviation of :math:`\\log_{10}` (filled markers); ``"mean"``: the
+        arithmetic mean (hollow markers, no band).
     references
-        Draw the reference lines of :func:`draw_references` (relative
-        :math:`L^2` errors only).
+        Draw the reference lines of :func:`draw_references` (:math:`L^2`
+        errors only; absolute ones for ``"abs_l2_grid"``).
     """
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {', '.join(map(repr, STATISTICS))}; got {statistic!r}")
     if function is None or d is None:
         first = results.spec.problems[0]
         function = function or first.function
@@ -79,18 +93,22 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
         if not mine:
             continue
         m = np.array([r.m for r in mine])
-        mu = np.log10([r.geomean for r in mine])
-        sd = np.array([r.log10_std for r in mine])
-        st = styles.get(label, {})
-        ax.semilogy(m, 10 ** mu, label=label, markersize=4, linewidth=1.3, **st)
-        ax.fill_between(m, 10 ** (mu - sd), 10 ** (mu + sd), color=st.get("color"), alpha=0.15, linewidth=0)
-    if references and error in ("rel_l2", "rel_l2_grid", "rel_l2_mc"):
-        draw_references(ax, results, function, d,
+        st = dict(styles.get(label, {}))
+        if statistic == "mean":
+            st["markerfacecolor"] = "none"
+        ax.semilogy(m, [r.value(statistic) for r in mine], label=label, markersize=4, linewidth=1.3, **st)
+        if statistic == "geomean":
+            mu = np.log10([r.geomean for r in mine])
+            sd = np.array([r.log10_std for r in mine])
+            ax.fill_between(m, 10 ** (mu - sd), 10 ** (mu + sd), color=st.get("color"), alpha=0.15, linewidth=0)
+    if references and error in ("rel_l2", "rel_l2_grid", "rel_l2_mc", "abs_l2_grid"):
+        draw_references(ax, results, function, d, absolute=error == "abs_l2_grid",
                         dnn=any(k == "dnn" for k in (kinds.get(lab) for lab in labels)))
     ax.set_xlabel("number of samples $m$")
     ylabel = {"rel_l2": "relative $L^2_\\varrho$ error", "rel_l2_grid": "relative $L^2_\\varrho$ error (sparse grid)",
-              "rel_l2_mc": "relative $L^2_\\varrho$ error (Monte Carlo)", "linf": "$L^\\infty$ error"}.get(error, error)
-    ax.set_ylabel(ylabel)
+              "rel_l2_mc": "relative $L^2_\\varrho$ error (Monte Carlo)",
+              "abs_l2_grid": "absolute $L^2_\\varrho$ error (sparse grid)", "linf": "$L^\\infty$ error"}.get(error, error)
+    ax.set_ylabel(ylabel + ("" if statistic == "geomean" else ", mean"))
     ax.set_title(title if title is not None else f"{function}, $d = {d}$", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     if legend:
@@ -101,50 +119,81 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
 #: Labels of the reference lines (legend entries; tests look for them).
 CONSTANT_LABEL = "best constant $\\|f - \\mathbb{E}f\\|/\\|f\\|$"
 TOLERANCE_LABEL = "training tolerance $\\sqrt{{\\mathrm{{tol}}}}/\\|f\\|$ ({})"
+#: The same lines in panels of absolute errors.
+CONSTANT_LABEL_ABS = "best constant $\\|f - \\mathbb{E}f\\|$"
+TOLERANCE_LABEL_ABS = "training tolerance $\\sqrt{{\\mathrm{{tol}}}}$ ({})"
 
 
-def draw_references(ax: Axes, results: Results, function: str, d: int, *, dnn: bool = True) -> None:
+def draw_references(ax: Axes, results: Results, function: str, d: int, *, dnn: bool = True,
+                    absolute: bool = False) -> None:
     r"""Reference lines that let a reader judge a panel.
 
-    * the relative error of the best constant predictor,
+    * the error of the best constant predictor,
       :math:`\|f - \mathbb{E}f\|/\|f\|` (exact), dashed grey: a method
       above it has learned nothing beyond the mean;
     * with ``dnn``, per DNN precision the tolerance floor
       :math:`\sqrt{\mathrm{tol}}/\|f\|`, dotted: a trial that stops by the
       training tolerance has a relative RMS training error of about this.
+
+    With ``absolute`` both are multiplied by :math:`\|f\|` (exact), for
+    panels of absolute errors.
     """
+    scale = functions.get(function).norm(d) if absolute else 1.0
     const = results.constant_error(function, d)
-    ax.axhline(const, color="0.45", linestyle="--", linewidth=1, label=CONSTANT_LABEL, zorder=1)
+    ax.axhline(const * scale, color="0.45", linestyle="--", linewidth=1,
+               label=CONSTANT_LABEL_ABS if absolute else CONSTANT_LABEL, zorder=1)
     if dnn:
         for precision, floor in results.tolerance_floors(function, d).items():
-            ax.axhline(floor, color="0.45", linestyle=":", linewidth=1,
-                       label=TOLERANCE_LABEL.format(precision), zorder=1)
+            ax.axhline(floor * scale, color="0.45", linestyle=":", linewidth=1,
+                       label=(TOLERANCE_LABEL_ABS if absolute else TOLERANCE_LABEL).format(precision), zorder=1)
 
 
 def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = None, *,
                  methods: Sequence[str] | None = None, error: str = "rel_l2", ncols: int = 2,
-                 panel_size: tuple[float, float] = (4.2, 3.2)) -> Figure:
-    """A grid of :func:`error_vs_m` panels with one shared legend below."""
+                 panel_size: tuple[float, float] = (4.2, 3.2), views: Sequence[str] = ("book",)) -> Figure:
+    """A grid of :func:`error_vs_m` panels with one shared legend below.
+
+    ``views`` names the measurements drawn (:data:`dnngap.experiments.runner.VIEWS`):
+    ``("book",)`` draws ``error`` by this book's statistic; ``("book",
+    "authors")`` adds, below, the same panels in the authors' measurement
+    (absolute error on their sparse grid, arithmetic mean over trials, hollow
+    markers), each block of rows titled by its view.
+    """
+    unknown = [v for v in views if v not in VIEWS]
+    if unknown or not views:
+        raise ValueError(f"views must be a non-empty sequence of {', '.join(map(repr, VIEWS))}; got {views!r}")
     if panels is None:
         panels = [(p.function, p.d) for p in results.spec.problems]
     n = len(panels)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows + 0.6),
+    fig, axes = plt.subplots(nrows * len(views), ncols,
+                             figsize=(panel_size[0] * ncols, panel_size[1] * nrows * len(views) + 0.6),
                              squeeze=False)
-    for ax, (fn, d) in zip(axes.flat, panels):
-        error_vs_m(results, function=fn, d=d, methods=methods, error=error, ax=ax, legend=False)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
+    for v, name in enumerate(views):
+        view = VIEWS[name]
+        block = axes[v * nrows:(v + 1) * nrows].flat
+        for ax, (fn, d) in zip(block, panels):
+            title = f"{fn}, $d = {d}$" + ("" if len(views) == 1 else f" — {_VIEW_TITLES[name]}")
+            error_vs_m(results, function=fn, d=d, methods=methods, ax=ax, legend=False, title=title,
+                       error=error if name == "book" else view.error, statistic=view.statistic)
+        for ax in list(axes[v * nrows:(v + 1) * nrows].flat)[n:]:
+            ax.set_visible(False)
     handles, labels = [], []
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.04 + 0.03 * math.ceil(len(labels) / 4), 1, 1))
+    per_row = max(1, min(4, len(labels), int(fig.get_figwidth() / 3.0)))  # about 3 inches an entry
+    fig.legend(handles, labels, loc="lower center", ncol=per_row, fontsize=8, frameon=False)
+    rows = math.ceil(len(labels) / per_row)
+    fig.tight_layout(rect=(0, min(0.5, (0.17 * rows + 0.1) / fig.get_figheight()), 1, 1))
     return fig
+
+
+#: Short panel titles of the views.
+_VIEW_TITLES = {"book": "this book", "authors": "authors' measurement"}
 
 
 def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cpu",),
@@ -211,8 +260,6 @@ def network_vs_function(results: Results, function: str, m: int, *, trial: int =
 
     Needs a spec with ``plot_points > 0`` (the predictions are stored).
     """
-    from . import functions
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.5))
     n = results.spec.plot_points
@@ -231,5 +278,5 @@ def network_vs_function(results: Results, function: str, m: int, *, trial: int =
     return ax.figure
 
 
-__all__ = ["CONSTANT_LABEL", "TOLERANCE_LABEL", "draw_references", "error_panels", "show_table", "error_vs_m", "method_styles", "network_vs_function", "provenance",
+__all__ = ["CONSTANT_LABEL", "CONSTANT_LABEL_ABS", "TOLERANCE_LABEL", "TOLERANCE_LABEL_ABS", "draw_references", "error_panels", "show_table", "error_vs_m", "method_styles", "network_vs_function", "provenance",
            "provenance_line"]

@@ -18,6 +18,15 @@ Every record is one trial of one ``(problem, method, m)`` and holds:
     both estimators side by side (``rel_l2_grid`` is ``None`` where the grid
     was not used), Monte Carlo's standard error, and the maximum error on the
     primary test points;
+``abs_l2_grid``
+    the authors' own measurement: the *absolute* :math:`L^2_\\rho` error on
+    the unit's Clenshaw--Curtis sparse grid, :math:`(2^{-d}|\\sum_i w_i
+    (f - \\hat f)(y_i)^2|)^{1/2}`, as the released ``DNN.py`` computes it
+    (``None`` where no grid was used). At the paper scale the grid is the
+    authors' final test grid for that :math:`d` (``PAPER_LEVELS``). Records
+    stored before the field existed get it on reading, exactly, as
+    ``rel_l2_grid`` times the same grid's quadrature of :math:`\\|f\\|`
+    (:func:`migrate`);
 ``train_loss, epochs, stop_reason``
     training outcome (DNNs: best training MSE, epochs used, ``"tolerance"``,
     ``"epochs"`` or ``"diverged"``; training recipes: best training MSE,
@@ -35,6 +44,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import math
 import os
 import time
@@ -256,6 +266,7 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             "rel_l2": _none_if_nan(primary.rel_l2[t]), "estimator": estimator,
             "estimator_reason": why,
             "rel_l2_grid": None if grid_err is None else _none_if_nan(grid_err.rel_l2[t]),
+            "abs_l2_grid": None if grid_err is None else _none_if_nan(grid_err.l2[t]),
             "rel_l2_mc": _none_if_nan(mc_err.rel_l2[t]),
             "rel_l2_mc_stderr": _none_if_nan(mc_err.rel_l2_stderr[t]),
             "linf": _none_if_nan(primary.linf[t]),
@@ -282,11 +293,14 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SummaryRow:
-    """Statistics over the trials of one ``(function, d, method, m)``.
+    r"""Statistics over the trials of one ``(function, d, method, m)``.
 
-    ``geomean`` is :math:`10^{\\mu}` and ``log10_std`` is :math:`\\sigma`,
-    where :math:`\\mu, \\sigma` are the mean and standard deviation of
-    :math:`\\log_{10}` of the error over the trials (the paper's statistic).
+    ``geomean`` is :math:`10^{\mu}` and ``log10_std`` is :math:`\sigma`,
+    where :math:`\mu, \sigma` are the mean and standard deviation of
+    :math:`\log_{10}` of the error over the trials (this book's statistic);
+    ``mean`` is the arithmetic mean (the statistic the authors' released code
+    writes). Trials with a missing, infinite or zero error are left out of
+    all of them; ``trials`` counts the rest.
     """
 
     function: str
@@ -299,6 +313,41 @@ class SummaryRow:
     minimum: float
     maximum: float
     estimator: str
+    mean: float = math.nan
+
+    def value(self, statistic: str) -> float:
+        """``geomean`` or ``mean`` by name (see :data:`STATISTICS`)."""
+        if statistic not in STATISTICS:
+            raise ValueError(f"statistic must be one of {', '.join(map(repr, STATISTICS))}; got {statistic!r}")
+        return getattr(self, statistic)
+
+
+#: Statistics over trials a :class:`SummaryRow` holds.
+STATISTICS: tuple[str, ...] = ("geomean", "mean")
+
+
+@dataclass(frozen=True)
+class View:
+    """How a figure measures the error: a record field and a statistic over trials."""
+
+    name: str
+    error: str
+    statistic: str
+    description: str
+
+
+#: This book's measurement: the relative error by the unit's primary
+#: estimator (Monte Carlo wherever the sparse grid misjudges the error), and
+#: the geometric mean over trials with a ±1 standard deviation band in
+#: :math:`\log_{10}` (errors spread over decades; one bad trial should not
+#: dominate).
+BOOK_VIEW = View("book", "rel_l2", "geomean",
+                 "relative error (Monte Carlo or checked sparse grid), geometric mean over trials")
+#: The authors' measurement as their released code writes it: the absolute
+#: error on their sparse grid, arithmetic mean over trials.
+AUTHORS_VIEW = View("authors", "abs_l2_grid", "mean",
+                    "absolute error on the authors' sparse grid, arithmetic mean over trials")
+VIEWS: dict[str, View] = {v.name: v for v in (BOOK_VIEW, AUTHORS_VIEW)}
 
 
 #: Method kinds that are trained networks (compared as "the best network").
@@ -359,7 +408,7 @@ class Results:
         return [m.label for m in self.spec.methods]
 
     def summary(self, error: str = "rel_l2", **where: Any) -> list[SummaryRow]:
-        """Geometric mean and log10 spread of ``error`` over trials."""
+        """Statistics of the record field ``error`` over trials (:class:`SummaryRow`)."""
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for r in self.select(**where):
             groups[(r["function"], r["d"], r["method"], r["m"])].append(r)
@@ -371,7 +420,8 @@ class Results:
             logs = np.log10(vals) if len(vals) else np.array([np.nan])
             rows.append(SummaryRow(fn, d, method, m, len(vals), float(10 ** logs.mean()),
                                    float(logs.std()), float(np.min(vals)) if len(vals) else np.nan,
-                                   float(np.max(vals)) if len(vals) else np.nan, recs[0]["estimator"]))
+                                   float(np.max(vals)) if len(vals) else np.nan, recs[0]["estimator"],
+                                   float(np.mean(vals)) if len(vals) else np.nan))
         rows.sort(key=lambda r: (r.function, r.d, order.get(r.method, 99), r.m))
         return rows
 
@@ -384,6 +434,30 @@ class Results:
                 if r.method not in out or (m is None and r.m > out[r.method].m):
                     out[r.method] = r
         return out
+
+    def views(self, **where: Any) -> "pandas.DataFrame":
+        """Both measurements of every point side by side (:data:`BOOK_VIEW`,
+        :data:`AUTHORS_VIEW`): one row per ``(function, d, method, m)`` with
+        columns ``book``, ``authors`` and ``ratio`` = authors / book
+        (``NaN`` where the authors' grid was not used).
+
+        >>> from dnngap import experiments
+        >>> res = experiments.load(experiments.get("e1", "smoke"), experiments.Store("/nonexistent"))
+        >>> list(res.views().columns)
+        ['function', 'd', 'method', 'm', 'book', 'authors', 'ratio']
+        """
+        import pandas as pd
+
+        columns = ["function", "d", "method", "m", "book", "authors", "ratio"]
+        values = {}
+        for view in (BOOK_VIEW, AUTHORS_VIEW):
+            for r in self.summary(view.error, **where):
+                values.setdefault((r.function, r.d, r.method, r.m), {})[view.name] = (
+                    r.value(view.statistic) if r.trials else math.nan)
+        rows = [[*key, v.get("book", math.nan), v.get("authors", math.nan)] for key, v in values.items()]
+        frame = pd.DataFrame(rows, columns=columns[:-1])
+        frame["ratio"] = frame["authors"] / frame["book"]
+        return frame
 
     def constant_error(self, function: str, d: int) -> float:
         """Relative error of the best constant predictor (exact; see
@@ -506,16 +580,52 @@ class Results:
 # ---------------------------------------------------------------------------
 # load, and what a run computes (:mod:`.execution` runs them)
 # ---------------------------------------------------------------------------
+@functools.lru_cache(maxsize=16)
+def grid_norm(function: str, d: int, level: int) -> float:
+    r"""The sparse grid's estimate of :math:`\|f\|_{L^2_\rho}`:
+    :math:`(2^{-d}|\sum_i w_i f(y_i)^2|)^{1/2}` on the Clenshaw--Curtis
+    Smolyak grid of that level (what a record's ``rel_l2_grid`` divides by).
+
+    >>> round(grid_norm("exp_cos", 2, 4), 6)   # exact: 0.900295
+    0.900295
+    """
+    grid = quadrature.sparse_grid_test_set(d, level)
+    return grid.norm(functions.get(function)(grid.points))
+
+
+def migrate(records: list[dict[str, Any]], unit: Unit) -> list[dict[str, Any]]:
+    r"""Records as this version of the library writes them (in place; returned).
+
+    Records stored before ``abs_l2_grid`` existed get it from their own
+    fields: ``rel_l2_grid`` is :math:`\|f-\hat f\|_G/\|f\|_G` on the
+    unit's grid :math:`G`, so ``abs_l2_grid`` = ``rel_l2_grid`` ×
+    :func:`grid_norm` -- the same two quadratures the computation uses, exact
+    to rounding, with no recomputation (so no numerics bump).
+    """
+    for rec in records:
+        if "abs_l2_grid" not in rec:
+            rel = rec.get("rel_l2_grid")
+            rec["abs_l2_grid"] = None if rel is None else rel * grid_norm(
+                rec["function"], rec["d"], unit.spec.test.grid_level(rec["d"]))
+    return records
+
+
+def read_records(store: Store, unit: Unit) -> list[dict[str, Any]] | None:
+    """A stored unit's records, migrated (:func:`migrate`); ``None`` if it is not stored."""
+    payload = store.read(unit.key)
+    return None if payload is None else migrate(payload["records"], unit)
+
+
 def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
     """The spec's records that are in the store (nothing is computed)."""
     store = store or Store()
     records, missing = [], []
     for unit in spec.units():
-        payload = store.read(unit.key)
-        if payload is None:
+        stored = read_records(store, unit)
+        if stored is None:
             missing.append(unit)
         else:
-            records.extend(payload["records"])
+            records.extend(stored)
     return Results(spec, records, missing)
 
 

@@ -1,0 +1,108 @@
+"""Sentences for the chapters, written from stored results.
+
+Every number a chapter states comes from its data through these functions
+(glued into the page), so a rerun never contradicts its text. Numbers are
+shown with at most three significant digits (:func:`number`), ranges
+collapse when their ends agree (:func:`span`).
+
+>>> from dnngap.experiments import describe
+>>> describe.number(6513.2), describe.span(3.04, 3.01)
+('6.5·10³', '3.0')
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .runner import NETWORK_KINDS, Results
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def number(x: float, digits: int = 2) -> str:
+    """``x`` with ``digits`` significant digits (at most 3), in plain
+    notation between 0.01 and 1000 and as ``m·10ᵉ`` outside.
+
+    >>> number(0.8312), number(12.46), number(9.96), number(215057668.0), number(1.5e-7)
+    ('0.83', '12', '10', '2.2·10⁸', '1.5·10⁻⁷')
+    """
+    if not 1 <= digits <= 3:
+        raise ValueError(f"digits must be 1, 2 or 3; got {digits!r}")
+    if not math.isfinite(x):
+        return "–"
+    if x == 0:
+        return "0"
+    rounded = float(f"{x:.{digits}g}")
+    if 0.01 <= abs(rounded) < 1000:
+        decimals = max(0, digits - 1 - math.floor(math.log10(abs(rounded))))
+        return f"{rounded:.{decimals}f}"
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    return f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def span(lo: float, hi: float, digits: int = 2) -> str:
+    """``"lo–hi"``, or one number where both print the same.
+
+    >>> span(2.9, 12.8), span(1.001, 0.999)
+    ('2.9–13', '1.0')
+    """
+    a, b = number(min(lo, hi), digits), number(max(lo, hi), digits)
+    return a if a == b else f"{a}–{b}"
+
+
+def views(results: Results, **where) -> str:
+    """One sentence: how far the authors' measurement (absolute error on
+    their sparse grid, arithmetic mean over trials) is from this book's
+    (relative error by the unit's primary estimator, geometric mean), for
+    the networks and for CS, and whether the two agree on the best network
+    and the gap at the largest stored ``m``.
+
+    Returns a MyST sentence, or one saying there is nothing to compare.
+    """
+    frame = results.views(**where).dropna(subset=["ratio"])
+    if frame.empty:
+        return ("The authors' measurement is not available for these results (no sparse grid was "
+                "used, e.g. in $d = 16$).")
+    kinds = {m.label: m.kind for m in results.spec.methods}
+    frame = frame.assign(kind=frame["method"].map(kinds))
+    parts = []
+    for name, group in (("the networks'", frame[frame["kind"].isin(NETWORK_KINDS)]),
+                        ("CS's", frame[frame["kind"] == "cs"])):
+        if not group.empty:
+            parts.append(f"{name} errors are {span(group['ratio'].min(), group['ratio'].max())} times "
+                         f"this book's (median {number(float(np.median(group['ratio'])))})")
+    if not parts:
+        return "No network or CS point has both measurements."
+    sentence = ("Measured as the authors' released code measures it — the absolute $L^2$ error on "
+                "their sparse grid, arithmetic mean over trials — " + " and ".join(parts) + ".")
+    return sentence + _best_network_clause(results, frame, **where)
+
+
+def _best_network_clause(results: Results, frame, **where) -> str:
+    nets = frame[frame["kind"].isin(NETWORK_KINDS)]
+    if nets.empty:
+        return ""
+    clauses = []
+    for (fn, d), group in nets.groupby(["function", "d"]):
+        at = group["m"].max()
+        here = group[group["m"] == at]
+        book = here.loc[here["book"].idxmin()]
+        authors = here.loc[here["authors"].idxmin()]
+        where_ = f"for `{fn}` in $d = {d}$ at $m$ = {at:,}"
+        if book["method"] == authors["method"]:
+            text = f"both measurements name {book['method']} the best network {where_}"
+        else:
+            text = (f"the best network {where_} is {book['method']} by this book's measurement and "
+                    f"{authors['method']} by the authors'")
+        cs = frame[(frame["function"] == fn) & (frame["d"] == d) & (frame["m"] == at) & (frame["kind"] == "cs")]
+        if not cs.empty:
+            text += (f", with {number(book['book'] / cs['book'].min())} times CS's error by this book's "
+                     f"measurement and {number(authors['authors'] / cs['authors'].min())} times by the authors'")
+        clauses.append(text)
+    text = "; ".join(clauses)
+    return " " + text[0].upper() + text[1:] + "."
+
+
+__all__ = ["number", "span", "views"]
