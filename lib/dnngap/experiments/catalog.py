@@ -15,13 +15,30 @@ CS point by the same solver to the same certified tolerance.
     the book on 2 CPU cores within its time budget: 5 trials, a few ``m``
     per problem, a few architectures, test sets of about 10^4 points.
 ``paper``
-    the paper's grids: 20 trials, the released ``m`` grids, every
-    architecture and activation, the authors' final test grids.
+    the paper's grids: 20 trials, every architecture (1×10 to 10×100; E1
+    and E2 also the 20×200 and 30×300 the authors' script lists) and
+    activation, the authors' final test grids, and wherever the authors released a training
+    set for a problem, exactly their ``m`` grid (:func:`paper_m`;
+    :data:`dnngap.sampling.RELEASED_M`): ``m = 75, 150, ..., 2250`` for
+    ``exp_cos`` and ``exp_cos5`` in every ``d`` (``d = 1`` included), for
+    ``halfspace`` in ``d = 1, 2, 3`` and ``slower_decay_rational`` in
+    ``d = 8``; ``halfspace`` in ``d = 8`` at ``5, 10, ..., 75`` then ``150,
+    ..., 2250`` (44 values) and in ``d = 4`` at ``5, ..., 75`` then ``150,
+    ..., 5025`` (81 values); ``indicator`` at ``63, 125, 188, ..., 2500`` (40
+    values) in ``d = 1``, ``76, 151, ..., 1501`` in ``d = 2`` and ``77, 154,
+    ..., 1540`` in ``d = 4``; ``logsin_plus_sin_K1``/``K10`` at ``25, 50,
+    ..., 750``; ``f1`` at 40 values from 25 to 1000. Problems without a
+    released set (``mixed_trig_rational``; ``slower_decay_rational`` in
+    ``d = 2``; ``exp_cos`` in ``d = 16``) use ``75, 150, ..., 2250``.
+    The ``ci`` sample sizes are taken from these grids.
 
-Training points are the authors' own (MATLAB's stream, reproduced bit for
-bit by :func:`dnngap.sampling.matlab_samples`) at every scale, so trial
-``t`` of a smaller scale is trial ``t`` of the paper; E3 alone draws uniform
-points from ``numpy.random.default_rng`` (see :func:`e3`).
+Training points are the authors' own at every scale: MATLAB's ``rand``
+reproduced bit for bit (:func:`dnngap.sampling.matlab_samples`), seeded per
+problem as the authors seeded its released set
+(:func:`dnngap.sampling.matlab_convention`: one stream from MATLAB's default
+seed, or seed ``t`` for trial ``t`` for ``slower_decay_rational``); trial
+``t`` of a smaller scale is trial ``t`` of the paper. Problems the authors
+released no set for get MATLAB's default stream.
 
 :func:`get` resolves a name and a scale to an :class:`ExperimentSpec`, then
 applies keyword overrides (the knobs of the notebooks' ``parameters`` cells
@@ -34,17 +51,21 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import math
 from collections.abc import Callable
 from typing import Any
 
+from .. import sampling
 from .specs import (PAPER_LEVELS, SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec,
                     Problem, RecipeMethod, Sampler, TestSpec, _choice)
 
-#: Paper's sample sizes: m = 75, 150, ..., 2250 (d >= 2); 25, 50, ..., 750 (1-D).
+#: The most common released grid, m = 75, 150, ..., 2250; the paper-scale grid
+#: of problems without a released training set (see :func:`paper_m`).
 PAPER_M = tuple(range(75, 2251, 75))
-PAPER_M_1D = tuple(range(25, 751, 25))
+#: The architectures of every experiment's paper scale (width = 10 × depth).
 PAPER_ARCHITECTURES = ((1, 10), (2, 20), (3, 30), (4, 40), (5, 50), (10, 100))
+#: The two larger networks the authors' script also lists: E1 and E2 include
+#: them at paper scale (GPU-sized; they may stay uncomputed).
+LARGE_ARCHITECTURES = ((20, 200), (30, 300))
 ACTIVATIONS = ("relu", "elu", "tanh")
 
 _SMOKE_TEST = TestSpec(grid_levels=((1, 6), (2, 5), (3, 4), (4, 3), (8, 2), (16, 2)), mc_points=2000)
@@ -65,23 +86,45 @@ def _cs(scale: str, **kw: Any) -> CSMethod:
 
 
 def _problems(functions: tuple[str, ...], dims: tuple[int, ...], m_values) -> tuple[Problem, ...]:
+    """``functions`` × ``dims``; ``m_values`` a tuple or a callable ``(function, d) -> m values``."""
     out = []
     for fn, d in itertools.product(functions, dims):
-        ms = m_values(d) if callable(m_values) else m_values
+        ms = m_values(fn, d) if callable(m_values) else m_values
         out.append(Problem(fn, d, tuple(ms)))
     return tuple(out)
 
 
-def _m(scale: str, d: int) -> tuple[int, ...]:
+def paper_m(function: str, d: int) -> tuple[int, ...]:
+    """The paper-scale ``m`` grid of a problem: the authors' released grid
+    (:func:`dnngap.sampling.released_m`) where they released a training set
+    for ``(function, d)``, :data:`PAPER_M` otherwise.
+
+    >>> paper_m("indicator", 2)[:3], paper_m("mixed_trig_rational", 8)[-1]
+    ((76, 151, 226), 2250)
+    """
+    return sampling.RELEASED_M.get((function, d), PAPER_M)
+
+
+def _ci_m(targets: tuple[int, ...]) -> Callable[[str, int], tuple[int, ...]]:
+    """ci sample sizes from the paper grid: for each target, the nearest
+    ``m`` of :func:`paper_m` (the smaller on a tie)."""
+    def ms(function: str, d: int) -> tuple[int, ...]:
+        grid = paper_m(function, d)
+        return tuple(sorted({min(grid, key=lambda m: (abs(m - t), m)) for t in targets}))
+    return ms
+
+
+def _m(scale: str) -> Callable[[str, int], tuple[int, ...]]:
     if scale == "smoke":
-        return (20, 40)
+        return lambda fn, d: (20, 40)
     if scale == "ci":  # a factor 4 between points: the book's time budget
-        return (50, 200) if d == 1 else (75, 300, 1200)
-    return PAPER_M_1D if d == 1 else PAPER_M
+        return lambda fn, d: _ci_m((50, 200) if d == 1 else (75, 300, 1200))(fn, d)
+    return paper_m
 
 
-#: The authors' training points (MATLAB's default stream, bit for bit): trial
-#: t of a run with T <= 20 trials is trial t of the authors' 20, at every scale.
+#: The authors' training points (MATLAB's rand, bit for bit, each problem seeded
+#: as the authors seeded its released set): trial t of a run with T <= 20
+#: trials is trial t of the authors' 20, at every scale.
 _MATLAB = Sampler(kind="matlab")
 
 
@@ -95,14 +138,6 @@ def _archs(scale: str, ci: tuple) -> tuple:
     return {"smoke": ((1, 10),), "ci": ci, "paper": PAPER_ARCHITECTURES}[scale]
 
 
-# ---------------------------------------------------------------------------
-# The released grids that differ from PAPER_M (the authors' data files)
-#: halfspace in d = 4, 8 also at m = 5, 10, ..., 75.
-HALFSPACE_SMALL_M = tuple(range(5, 76, 5))
-#: indicator in d = 1 at ceil(62.5 k), k = 1, ..., 40 (up to 2,500).
-INDICATOR_M_1D = tuple(math.ceil(62.5 * k) for k in range(1, 41))
-
-
 def _cs_only(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
     """The same problems for CS alone (no training data was released for
     them: the authors' d = 16 test grids come without DNN results)."""
@@ -111,21 +146,21 @@ def _cs_only(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
 
 def e1(scale: str) -> ExperimentSpec:
     dims = {"smoke": (1, 2), "ci": (1, 2, 4, 8), "paper": (1, 2, 3, 4, 8)}[scale]
-    archs = _archs(scale, ((1, 10), (4, 40)))
+    archs = _archs(scale, ((1, 10), (4, 40))) + (LARGE_ARCHITECTURES if scale == "paper" else ())
     # ci: ReLU only (E2 compares activations)
     acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
     methods = [_cs(scale)] + [_dnn(L, N, a) for a in acts for L, N in archs]
-    problems = _problems(("exp_cos",), dims, lambda d: _m(scale, d))
+    problems = _problems(("exp_cos",), dims, _m(scale))
     if scale == "paper":
-        problems += _cs_only(_problems(("exp_cos",), (16,), PAPER_M))
+        problems += _cs_only(_problems(("exp_cos",), (16,), paper_m))
     return _spec("e1", "Smooth function: DNNs vs CS across dimensions", scale, problems, methods)
 
 
 def e2(scale: str) -> ExperimentSpec:
     d = {"smoke": 2, "ci": 4, "paper": 8}[scale]
-    archs = _archs(scale, ((1, 10), (4, 40)))
+    archs = _archs(scale, ((1, 10), (4, 40))) + (LARGE_ARCHITECTURES if scale == "paper" else ())
     acts = {"smoke": ("relu", "tanh"), "ci": ACTIVATIONS, "paper": ACTIVATIONS}[scale]
-    ms = {"smoke": (40,), "ci": (150, 600), "paper": PAPER_M}[scale]
+    ms = {"smoke": (40,), "ci": (150, 600), "paper": paper_m("exp_cos", d)}[scale]
     methods = [_dnn(L, N, a) for a in acts for L, N in archs] + [_cs(scale)]
     return _spec("e2", "Architectures and activations", scale,
                  _problems(("exp_cos",), (d,), ms), methods)
@@ -136,36 +171,29 @@ def e3(scale: str) -> ExperimentSpec:
     problems = {
         "smoke": _problems(("exp_cos5",), (1,), (20, 40)),
         # ci: networks on these functions run all 50,000 epochs, so few points
-        "ci": _problems(("exp_cos5",), (1,), (50, 200)) + _problems(rational, (8,), (75, 300)),
-        "paper": _problems(("exp_cos5",), (1, 2, 3, 4, 8), lambda d: _m("paper", d))
-        + _problems(rational, (8,), PAPER_M) + _cs_only(_problems(rational, (16,), PAPER_M)),
+        "ci": _problems(("exp_cos5",), (1,), _ci_m((50, 200))) + _problems(rational, (8,), _ci_m((75, 300))),
+        "paper": _problems(("exp_cos5",), (1, 2, 3, 4, 8), paper_m)
+        + _problems(rational, (8,), paper_m) + _cs_only(_problems(rational, (16,), paper_m)),
     }[scale]
     archs = _archs(scale, ((4, 40),))
     acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
     methods = [_cs(scale)] + [_dnn(L, N, a) for a in acts for L, N in archs]
-    # uniform samples: the authors drew slower_decay_rational with a seed per
-    # trial and the others from one stream, and a spec has one sampler
-    return _spec("e3", "Harder smooth functions", scale, problems, methods, sampler=Sampler())
-
-
-def _e4_paper_m(function: str, d: int) -> tuple[int, ...]:
-    if function == "indicator" and d == 1:
-        return INDICATOR_M_1D
-    if function == "halfspace" and d in (4, 8):
-        return tuple(sorted(set(HALFSPACE_SMALL_M) | set(PAPER_M)))
-    return PAPER_M
+    # the authors' points, each function seeded as they seeded it: one stream
+    # for exp_cos5, seed t for trial t for slower_decay_rational
+    return _spec("e3", "Harder smooth functions", scale, problems, methods)
 
 
 def e4(scale: str) -> ExperimentSpec:
-    # ci stops at m = 300 (200 in d = 1): CS on a jump with m close to
-    # |Lambda| is slow to solve, and every network trains all 50,000 epochs
-    ci_m = lambda d: (50, 200) if d == 1 else (75, 300)
+    # ci stops near m = 300 (200 in d = 1): CS on a jump with m close to
+    # |Lambda| is slow to solve, and every network trains all 50,000 epochs;
+    # the m are the released ones nearest those targets (indicator: 63, 188 in
+    # d = 1, 76, 301 in d = 2)
+    ci_m = lambda fn, d: _ci_m((50, 200) if d == 1 else (75, 300))(fn, d)
     problems = {
         "smoke": _problems(("halfspace",), (2,), (40,)),
         "ci": _problems(("halfspace",), (2, 8), ci_m) + _problems(("indicator",), (1, 2), ci_m),
-        "paper": tuple(Problem(fn, d, _e4_paper_m(fn, d))
-                       for fn, dims in (("halfspace", (1, 2, 3, 4, 8)), ("indicator", (1, 2, 4)))
-                       for d in dims),
+        "paper": _problems(("halfspace",), (1, 2, 3, 4, 8), paper_m)
+        + _problems(("indicator",), (1, 2, 4), paper_m),
     }[scale]
     archs = _archs(scale, ((1, 10), (4, 40)))
     # CS twice: the book's fixed lambda and lambda by cross-validation on each
@@ -177,19 +205,20 @@ def e4(scale: str) -> ExperimentSpec:
 def e5(scale: str) -> ExperimentSpec:
     fns = ("logsin_plus_sin_K1", "logsin_plus_sin_K10", "f1")
     # ci: m well below |Lambda| (CS solves with m close to |Lambda| are slow)
-    ms = {"smoke": (40,), "ci": (50, 100), "paper": PAPER_M_1D}[scale]
-    # ci: one ReLU 2x20 network (every network here runs all 50,000 epochs)
+    ms = {"smoke": (40,), "ci": _ci_m((50, 100)), "paper": paper_m}[scale]
+    # ci: one ReLU 2x20 network (every network here runs all 50,000 epochs);
+    # CS on the paper's index set (N <= 2000) and the paper's plot points,
+    # which cost seconds at these m
     archs = _archs(scale, ((2, 20),))
     acts = {"smoke": ("relu",), "ci": ("relu",), "paper": ACTIVATIONS}[scale]
-    methods = [_cs(scale, n_max={"smoke": 60, "ci": 1000, "paper": 2000}[scale])] + [
-        _dnn(L, N, a) for a in acts for L, N in archs]
+    methods = [_cs(scale)] + [_dnn(L, N, a) for a in acts for L, N in archs]
     return _spec("e5", "One-dimensional illustrations", scale, _problems(fns, (1,), ms), methods,
-                 plot_points={"smoke": 64, "ci": 512, "paper": 2048}[scale])
+                 plot_points={"smoke": 64, "ci": 2048, "paper": 2048}[scale])
 
 
 def e6(scale: str) -> ExperimentSpec:
     d = {"smoke": 1, "ci": 2, "paper": 8}[scale]
-    ms = {"smoke": (40,), "ci": (75, 150), "paper": PAPER_M}[scale]
+    ms = {"smoke": (40,), "ci": (75, 150), "paper": paper_m("exp_cos", d)}[scale]
     # ci: 2x20, whose 200,000 double-precision epochs fit the book's budget
     archs = _archs(scale, ((2, 20),))
     methods = [_cs(scale)]
@@ -205,7 +234,7 @@ def e7(scale: str) -> ExperimentSpec:
     # elements resolves exp_cos to rounding level, where the ratio of two
     # errors means nothing.
     dims = {"smoke": (2,), "ci": (4, 8), "paper": (2, 4, 8)}[scale]
-    ms = {"smoke": (40, 80), "ci": (100, 200, 400), "paper": PAPER_M}[scale]
+    ms = {"smoke": (40, 80), "ci": (100, 200, 400), "paper": paper_m}[scale]
     n_max = {"smoke": 30, "ci": 300, "paper": 2000}[scale]
     methods = [_cs(scale, n_max=n_max), ExistenceMethod(n_max=n_max), _dnn(4, 40, "relu")]
     return _spec("e7", "The practical existence theorem", scale,
@@ -241,7 +270,7 @@ def e8(scale: str) -> ExperimentSpec:
     300 elements (E7's ``ci``; on CS's 2,000 it costs more than all the
     recipes together). ``paper``: the existence network on CS's index set."""
     dims = {"smoke": (2,), "ci": (2, 8), "paper": (2, 8)}[scale]
-    ms = {"smoke": (40, 80), "ci": (150, 600), "paper": PAPER_M}[scale]
+    ms = {"smoke": (40, 80), "ci": (150, 600), "paper": paper_m}[scale]
     archs = {"smoke": ((1, 10),), "ci": ((4, 40),), "paper": ((4, 40),)}[scale]
     methods = [_cs(scale), ExistenceMethod(n_max={"smoke": 60, "ci": 300, "paper": 2000}[scale])]
     methods += [RecipeMethod(recipe=r, depth=L, width=N) for r in E8_RECIPES for L, N in archs]
@@ -349,11 +378,15 @@ def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
     if {"m_values", "functions", "dims"} & set(o):
         fns = o.get("functions", tuple(dict.fromkeys(p.function for p in spec.problems)))
         dims = o.get("dims", tuple(dict.fromkeys(p.d for p in spec.problems)))
+        by_problem = {(p.function, p.d): p.m_values for p in spec.problems}
         by_d = {p.d: p.m_values for p in spec.problems}
         default_m = spec.problems[-1].m_values
         kinds = {(p.function, p.d): p.kinds for p in spec.problems}
-        problems = _problems(fns, dims, o["m_values"] if "m_values" in o
-                             else (lambda d: by_d.get(d, default_m)))
+        def m_values(fn: str, d: int) -> tuple[int, ...]:
+            if (fn, d) in by_problem:
+                return by_problem[(fn, d)]
+            return paper_m(fn, d) if spec.scale == "paper" else by_d.get(d, default_m)
+        problems = _problems(fns, dims, o.get("m_values", m_values))
         changes["problems"] = tuple(dataclasses.replace(p, kinds=kinds.get((p.function, p.d), ()))
                                     for p in problems)
     methods = list(spec.methods)

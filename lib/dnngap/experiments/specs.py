@@ -107,19 +107,59 @@ class Sampler:
 
     ``kind="uniform"``: i.i.d. uniform on :math:`[-1,1]^d` from
     ``numpy.random.default_rng(seed)``, one child stream per trial
-    (:func:`dnngap.sampling.uniform`). ``kind="matlab"``: the authors'
-    MATLAB points, bit for bit (:func:`dnngap.sampling.matlab_samples`);
-    ``seed`` is then ignored and ``per_trial`` selects the authors' seeding of
-    ``slower_decay_rational`` (seed ``t`` for trial ``t``).
+    (:func:`dnngap.sampling.uniform`); ``per_trial`` is ignored.
+
+    ``kind="matlab"``: MATLAB's ``rand`` bit for bit
+    (:func:`dnngap.sampling.matlab_samples`), ``seed`` ignored, seeded by
+    ``per_trial``:
+
+    * ``None`` (default): per problem, the authors' convention for its
+      ``(function, d)`` (:func:`dnngap.sampling.matlab_convention`). For a
+      released training set these are the authors' points (seed ``t`` for
+      trial ``t`` for ``slower_decay_rational``, MATLAB's default stream for
+      the others); for a ``(function, d)`` they did not release, MATLAB's
+      default stream.
+    * ``False``: MATLAB's default stream for every problem.
+    * ``True``: a stream with seed ``t + 1`` for trial ``t``, for every problem.
+
+    A unit's sampler is resolved for its problem (:meth:`resolve`), and the
+    resolved one is what the store key records; so a sampler that draws the
+    same points has the same key whichever way it was asked for.
+
+    Examples
+    --------
+    >>> from dnngap.experiments import Sampler
+    >>> Sampler(kind="matlab").resolve("slower_decay_rational", 8).per_trial
+    True
+    >>> Sampler(kind="matlab").resolve("exp_cos", 8) == Sampler(kind="matlab", per_trial=False)
+    True
     """
 
     kind: Literal["uniform", "matlab"] = "uniform"
     seed: int = 0
-    per_trial: bool = False
+    per_trial: bool | None = None
 
     def __post_init__(self) -> None:
         _choice("sampler.kind", self.kind, ("uniform", "matlab"))
         _positive_int("sampler.seed", self.seed, minimum=0)
+        if not (self.per_trial is None or isinstance(self.per_trial, bool)):
+            raise ValueError(f"sampler.per_trial must be None, True or False; got {self.per_trial!r}")
+
+    def resolve(self, function: str, d: int) -> "Sampler":
+        """This sampler for one problem, ``per_trial`` decided (a bool).
+
+        ``kind="uniform"``: ``per_trial=False`` (it does not apply);
+        ``kind="matlab"`` with ``per_trial=None``: ``True`` where
+        :func:`dnngap.sampling.matlab_convention` is ``"per_trial"``.
+        """
+        if self.kind == "uniform":
+            per_trial = False
+        elif self.per_trial is None:
+            from .. import sampling
+            per_trial = sampling.matlab_convention(function, d) == "per_trial"
+        else:
+            per_trial = self.per_trial
+        return self if per_trial is self.per_trial else dataclasses.replace(self, per_trial=per_trial)
 
 
 @dataclass(frozen=True)
@@ -495,9 +535,21 @@ class ExperimentSpec:
         return f"{self.trials} trials per point; {problems}; methods: {_describe_methods(self.methods)}"
 
     # -- work units ----------------------------------------------------
+    def for_problem(self, problem: Problem) -> "ExperimentSpec":
+        """This spec with its sampler resolved for ``problem``
+        (:meth:`Sampler.resolve`): the spec its units carry."""
+        sampler = self.sampler.resolve(problem.function, problem.d)
+        return self if sampler == self.sampler else dataclasses.replace(self, sampler=sampler)
+
     def units(self) -> list["Unit"]:
-        return [Unit(self, p, method, m)
-                for p in self.problems for method in self.methods if p.runs(method) for m in p.m_values]
+        """Every ``(problem, method, m)``; a unit's ``spec`` is
+        :meth:`for_problem` of its problem, so its sampler says exactly how
+        its points are drawn."""
+        out = []
+        for p in self.problems:
+            spec = self.for_problem(p)
+            out += [Unit(spec, p, method, m) for method in self.methods if p.runs(method) for m in p.m_values]
+        return out
 
 
 def _describe_methods(methods: tuple["Method", ...]) -> str:
