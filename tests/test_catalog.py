@@ -98,6 +98,16 @@ def test_unit_keys_record_the_resolved_sampler():
                         if (sampling.matlab_convention(*key) == "per_trial") == per_trial}
 
 
+def test_a_unit_carries_its_problems_sampler():
+    spec = experiments.get("e3", "paper")
+    p = next(p for p in spec.problems if (p.function, p.d) == ("slower_decay_rational", 8))
+    assert spec.sampler.per_trial is None
+    unit = experiments.Unit(spec, p, spec.methods[0], 75)  # built directly, not by spec.units()
+    assert unit.spec.sampler.per_trial is True and unit.config()["sampler"]["per_trial"] is True
+    assert unit.key == next(u.key for u in spec.units() if u.problem == p and u.m == 75
+                            and u.method == spec.methods[0])
+
+
 def _released_units(name, scale):
     spec = experiments.get(name, scale)
     seen = set()

@@ -584,12 +584,19 @@ def _hash(obj: Any) -> str:
 
 @dataclass(frozen=True)
 class Unit:
-    """One ``(problem, method, m)`` of a spec: its trials are computed together."""
+    """One ``(problem, method, m)`` of a spec: its trials are computed together.
+
+    ``spec`` is stored resolved for ``problem`` (:meth:`ExperimentSpec.for_problem`),
+    so its sampler says exactly how the unit's points are drawn.
+    """
 
     spec: ExperimentSpec
     problem: Problem
     method: Method
     m: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spec", self.spec.for_problem(self.problem))
 
     def config(self) -> dict[str, Any]:
         """Everything the unit's numbers depend on (the store key hashes this):
