@@ -445,3 +445,42 @@ def test_progress_bar_switch(capsys):
     assert capsys.readouterr().err == ""
     train(Architecture(1, 4), cfg, y, f, progress=True)
     assert "ReLU 1×4" in capsys.readouterr().err
+
+
+def test_track_final_keeps_the_best_iterate_and_adds_the_final_and_the_authors():
+    """The final iterate is theta_E (its loss is the last recorded one), the
+    authors' pick is no worse than the final one and no better than the best,
+    and tracking changes nothing else."""
+    rng = np.random.default_rng(3)
+    y = rng.uniform(-1, 1, (3, 30, 2))
+    fy = np.exp(-np.cos(y).sum(axis=-1) / 16)
+    cfg = dnn.TrainingConfig(epochs=400, tol=1e-12, history_stride=400)
+    arch = dnn.Architecture(1, 8, "relu")
+    plain = dnn.train(arch, cfg, y, fy, device="cpu", progress=False)
+    tracked = dnn.train(arch, cfg, y, fy, device="cpu", progress=False, track_final=True)
+    np.testing.assert_array_equal(plain.parameters, tracked.parameters)
+    assert plain.final_parameters is None and (plain.stop_reason == "epochs").all()
+
+    def mse(which):
+        return ((tracked.predict(y.reshape(-1, 2), iterate=which).reshape(3, 3, 30)[np.arange(3), np.arange(3)]
+                 - fy) ** 2).mean(axis=1)
+
+    np.testing.assert_allclose(mse("final"), tracked.history[:, -1], rtol=1e-4)
+    assert not np.array_equal(tracked.final_parameters, tracked.parameters)
+    assert (mse("best") <= mse("authors") * (1 + 1e-5)).all()
+    assert (mse("authors") <= mse("final") * (1 + 1e-5)).all()
+    with pytest.raises(ValueError, match="track_final=True"):
+        plain.predict(y[0], iterate="final")
+    with pytest.raises(ValueError, match="iterate"):
+        tracked.predict(y[0], iterate="last")
+
+
+def test_track_final_is_the_best_iterate_for_a_trial_stopped_by_the_tolerance():
+    rng = np.random.default_rng(4)
+    y = rng.uniform(-1, 1, (2, 10, 1))
+    cfg = dnn.TrainingConfig(precision="double", epochs=3000, tol=1e-3, lr0=1e-2)
+    res = dnn.train(dnn.Architecture(1, 10, "tanh"), cfg, y, np.sin(y[..., 0]), device="cpu", progress=False,
+                    track_final=True)
+    assert (res.stop_reason == "tolerance").all()
+    np.testing.assert_array_equal(res.final_parameters, res.parameters)
+    np.testing.assert_array_equal(res.authors_parameters, res.parameters)

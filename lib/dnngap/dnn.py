@@ -145,6 +145,9 @@ _STOP_REASONS: tuple[str, ...] = ("epochs", "tolerance", "diverged")  # codes 0,
 # trial has stopped, dropping stopped trials from the batch). Stopping itself
 # is decided every epoch with tensor masks and does not depend on this.
 _SYNC_EVERY = 100
+#: The authors' released code saves a checkpoint whenever the training loss has
+#: fallen by this factor since the last one (``train(..., track_final=True)``).
+_CHECKPOINT_DROP = 16.0
 # Bytes of one activation tensor (T, width, chunk) in predict: cache-sized
 # chunks were fastest (1-4 MiB against 16-64 MiB, measured on the CPU).
 _PREDICT_BYTES = 4 * 2**20
@@ -415,6 +418,13 @@ class TrainingResult:
         Seconds spent in :func:`train`.
     device : str
         Where training ran, e.g. ``"cpu (2 threads)"``.
+    final_parameters, authors_parameters : ndarray, shape (T, P), or None
+        With ``train(..., track_final=True)``: the iterate each trial stopped
+        at (:math:`\theta_E` for a trial that ran every epoch; the best one
+        for a trial stopped by the tolerance), and the one the authors'
+        released code keeps -- the final iterate unless the last checkpoint,
+        saved whenever the loss fell 16-fold below the previous checkpoint's,
+        has a lower loss. ``None`` otherwise.
     """
 
     architecture: Architecture
@@ -429,18 +439,25 @@ class TrainingResult:
     wall_time: float
     device: str
     _torch_device: str = field(default="cpu", repr=False)
+    final_parameters: np.ndarray | None = field(default=None, repr=False)
+    authors_parameters: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def trials(self) -> int:
         """Number ``T`` of trials."""
         return self.parameters.shape[0]
 
-    def predict(self, points: np.ndarray, *, chunk_size: int | None = None) -> np.ndarray:
+    def predict(self, points: np.ndarray, *, chunk_size: int | None = None,
+                iterate: Literal["best", "final", "authors"] = "best") -> np.ndarray:
         """Evaluate every trial's best network at ``points``.
 
         Parameters
         ----------
         points : array_like, shape (n, d)
+        iterate : {"best", "final", "authors"}
+            Which weights: the lowest-loss iterate (``parameters``), or, after
+            ``train(..., track_final=True)``, ``final_parameters`` or
+            ``authors_parameters``.
         chunk_size : int, optional
             Points per batch; the default makes one activation tensor
             ``(T, N, chunk)`` about 4 MiB, so memory stays small for
@@ -462,7 +479,11 @@ class TrainingResult:
         if device.type == "cuda" and not torch.cuda.is_available():
             device = torch.device("cpu")
         dtype = self.config.dtype
-        theta = torch.as_tensor(self.parameters, dtype=dtype, device=device)
+        weights = {"best": self.parameters, "final": self.final_parameters,
+                   "authors": self.authors_parameters}[check_choice("iterate", iterate, ("best", "final", "authors"))]
+        if weights is None:
+            raise ValueError(f"iterate={iterate!r} needs train(..., track_final=True)")
+        theta = torch.as_tensor(weights, dtype=dtype, device=device)
         layers = _layer_views(theta, self.architecture.layer_sizes(self.d))
         activation = _ACTIVATIONS[self.architecture.activation]
         n_trials, n = theta.shape[0], pts.shape[0]
@@ -661,6 +682,7 @@ def train(
     mask: np.ndarray | None = None,
     device: str | torch.device = "auto",
     progress: bool = True,
+    track_final: bool = False,
 ) -> TrainingResult:
     r"""Train one network per trial, all trials together as one batched model.
 
@@ -702,6 +724,11 @@ def train(
     progress : bool
         Show a tqdm bar over epochs with the best and median loss of the
         active trials (updated every 100 epochs).
+    track_final : bool
+        Also keep the final iterate and the authors' checkpointed one
+        (``TrainingResult.final_parameters``, ``authors_parameters``), to
+        compare the rules that pick the trained network; the best iterate,
+        and so every other result, is unchanged.
 
     Returns
     -------
@@ -733,8 +760,9 @@ def train(
     sizes = architecture.layer_sizes(d)
     n_epochs, tol = config.resolved_epochs, config.resolved_tol
     stride = config.history_stride
-    batch = _Batch.start(architecture, config, y, f_values, mask, dev)
-    out = _Outputs.empty(n_trials, batch.theta.shape[1], batch.history.shape[1], config.dtype)
+    batch = _Batch.start(architecture, config, y, f_values, mask, dev, track_final=track_final)
+    out = _Outputs.empty(n_trials, batch.theta.shape[1], batch.history.shape[1], config.dtype,
+                         track_final=track_final)
 
     bar = tqdm(total=n_epochs, desc=architecture.label, disable=not progress, leave=False)
     layers, grad, grad_layers, workspace = batch.bind(sizes, architecture.activation)
@@ -784,6 +812,8 @@ def train(
         wall_time=time.perf_counter() - started,
         device=_device_description(dev),
         _torch_device=str(dev),
+        final_parameters=out.final_parameters,
+        authors_parameters=out.authors_parameters,
     )
 
 
@@ -796,15 +826,21 @@ class _Outputs:
     epochs: np.ndarray  # (T,) int
     reason: np.ndarray  # (T,) codes into _STOP_REASONS
     history: np.ndarray  # (T, K)
+    final_parameters: np.ndarray | None = None  # (T, P), with track_final
+    authors_parameters: np.ndarray | None = None
 
     @classmethod
-    def empty(cls, n_trials: int, n_parameters: int, n_history: int, dtype: torch.dtype) -> _Outputs:
+    def empty(cls, n_trials: int, n_parameters: int, n_history: int, dtype: torch.dtype,
+              track_final: bool = False) -> _Outputs:
+        np_dtype = np.float32 if dtype == torch.float32 else np.float64
         return cls(
-            parameters=np.empty((n_trials, n_parameters), dtype=np.float32 if dtype == torch.float32 else np.float64),
+            parameters=np.empty((n_trials, n_parameters), dtype=np_dtype),
             losses=np.empty(n_trials),
             epochs=np.empty(n_trials, dtype=np.int64),
             reason=np.empty(n_trials, dtype=np.int64),
             history=np.empty((n_trials, n_history)),
+            final_parameters=np.empty((n_trials, n_parameters), dtype=np_dtype) if track_final else None,
+            authors_parameters=np.empty((n_trials, n_parameters), dtype=np_dtype) if track_final else None,
         )
 
 
@@ -830,9 +866,13 @@ class _Batch:
     stop_epoch: torch.Tensor  # (B,) int64
     reason: torch.Tensor  # (B,) int64 codes into _STOP_REASONS
     history: torch.Tensor  # (B, K) losses every history_stride epochs
+    # with track_final: the current iterate's loss, and the authors' checkpoint
+    last_loss: torch.Tensor | None = None  # (B,)
+    checkpoint_theta: torch.Tensor | None = None  # (B, P)
+    checkpoint_loss: torch.Tensor | None = None  # (B,)
 
     @classmethod
-    def start(cls, architecture, config, y, f_values, mask, dev) -> _Batch:
+    def start(cls, architecture, config, y, f_values, mask, dev, track_final: bool = False) -> _Batch:
         """Every trial, from its initial parameters."""
         n_trials, _, d = y.shape
         dtype = config.dtype
@@ -863,6 +903,9 @@ class _Batch:
             stop_epoch=torch.full((n_trials,), n_epochs, dtype=torch.int64, device=dev),
             reason=torch.zeros(n_trials, dtype=torch.int64, device=dev),
             history=torch.full((n_trials, n_history), math.nan, dtype=dtype, device=dev),
+            last_loss=torch.full((n_trials,), math.inf, dtype=dtype, device=dev) if track_final else None,
+            checkpoint_theta=theta.clone() if track_final else None,
+            checkpoint_loss=torch.full((n_trials,), math.inf, dtype=dtype, device=dev) if track_final else None,
         )
 
     def bind(self, sizes, activation):
@@ -878,6 +921,11 @@ class _Batch:
         torch.where(improved[:, None], self.theta, self.best_theta, out=self.best_theta)
         if epoch % stride == 0:
             self.history[:, epoch // stride] = torch.where(self.active, loss, math.nan)
+        if self.last_loss is not None:  # track_final: the authors' checkpoint at each 16-fold drop
+            torch.where(self.active, loss, self.last_loss, out=self.last_loss)
+            dropped = (loss * _CHECKPOINT_DROP <= self.checkpoint_loss) & self.active
+            torch.where(dropped, loss, self.checkpoint_loss, out=self.checkpoint_loss)
+            torch.where(dropped[:, None], self.theta, self.checkpoint_theta, out=self.checkpoint_theta)
 
     def stop(self, loss: torch.Tensor, epoch: int, tol: float) -> None:
         """Stop the active trials that reached ``tol`` or diverged."""
@@ -912,6 +960,14 @@ class _Batch:
         out.epochs[index] = self.stop_epoch.cpu().numpy()
         out.reason[index] = self.reason.cpu().numpy()
         out.history[index] = self.history.cpu().numpy()
+        if self.last_loss is not None:
+            # a trial that ran every epoch ends at theta_E; one stopped earlier at its best iterate
+            ran_out = (self.reason == 0)[:, None]
+            final = torch.where(ran_out, self.theta, self.best_theta)
+            final_loss = torch.where(ran_out[:, 0], self.last_loss, self.best_loss)
+            use_checkpoint = (self.checkpoint_loss < final_loss)[:, None]
+            out.final_parameters[index] = final.cpu().numpy()
+            out.authors_parameters[index] = torch.where(use_checkpoint, self.checkpoint_theta, final).cpu().numpy()
 
     def keep(self, keep: torch.Tensor) -> None:
         """Keep only the rows ``keep`` (a bool mask)."""
