@@ -22,7 +22,15 @@ differences grow along the training trajectory, so the trained networks agree
 only approximately. Their errors and training loss are compared through the
 geometric mean over the unit's trials (the statistic the figures show) with
 :data:`DNN_RTOL`, and each trial's errors within :data:`DNN_TRIAL_RTOL`;
-epochs and stop reasons are not compared.
+epochs and stop reasons are not compared. A trial's sparse-grid error is not
+compared on its own where the unit's primary estimator is Monte Carlo: the
+runner recorded then that the grid misjudges this unit's error (a ReLU
+network's kinks), and such a grid number is unstable. Measured on the
+committed E1 unit ReLU 1×10, d = 8, m = 525 (20 trials, 50,000 epochs,
+recomputed on the same CPU): 18 trials reproduced to 4 digits, two trained to
+networks whose Monte Carlo error differed by 5% and 7%, and the grid error of
+one of them moved from 0.016 to 0.038 (its Monte Carlo error being 0.003);
+the geometric mean of the grid errors moved 4%.
 """
 
 from __future__ import annotations
@@ -215,7 +223,7 @@ def _compare(unit: Unit, old: list[dict], new: list[dict], report: VerifyReport)
             diff = _geomean_difference(pairs)
             worst = (_geomean(p[0] for p in pairs), _geomean(p[1] for p in pairs))
             tol = DNN_RTOL
-            if name in DNN_TRIAL_FIELDS:
+            if name in DNN_TRIAL_FIELDS and not (name == "rel_l2_grid" and _grid_not_primary(old)):
                 trial = max(_relative(x, y) for x, y in pairs)
                 if trial > DNN_TRIAL_RTOL and diff <= tol:  # report the per-trial failure
                     i = int(np.argmax([_relative(x, y) for x, y in pairs]))
@@ -234,6 +242,12 @@ def _compare(unit: Unit, old: list[dict], new: list[dict], report: VerifyReport)
                 if x.get(name) != y.get(name):
                     fail(name, x.get(name), y.get(name), math.inf)
                     break
+
+
+def _grid_not_primary(records: list[dict]) -> bool:
+    """Whether the unit's stored primary estimator is not the sparse grid
+    (the runner judged the grid unreliable for it, or was asked for Monte Carlo)."""
+    return any(r.get("estimator") != "sparse_grid" for r in records)
 
 
 def _geomean(values) -> float:
