@@ -1,4 +1,4 @@
-"""Command line: ``python -m dnngap list | run | status | verify``.
+"""Command line: ``python -m dnngap list | run | status | plan | verify``.
 
 Examples
 --------
@@ -11,10 +11,12 @@ Examples
     python -m dnngap run e1 --scale paper --scheduler tcp://host:8786   # a running one
     python -m dnngap status e1
     python -m dnngap status e1 --scale paper --files   # the files to commit
+    python -m dnngap plan e1 --scale paper              # what is missing, in core-hours
+    python -m dnngap run e1 --scale paper --set device=cuda --budget 420 --kinds dnn
     python -m dnngap verify e1 --scale paper --sample 3 --cheapest
 
 ``run`` and ``verify`` exit with status 1 when the result is incomplete or a
-check fails, 2 on a usage error.
+check fails (``run --budget``: only when a unit fails), 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -83,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                      help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                     help="compute in this process the missing units, largest first, as many as fit this "
+                          "wall-clock budget by their estimated cost (see `plan`)")
+    run.add_argument("--kinds", default=None, metavar="KIND,...",
+                     help="with --budget: only these method kinds (cs, dnn, existence, recipe)")
     _add_cluster_options(run)
     status = sub.add_parser("status", help="what is done and what is missing in the store")
     status.add_argument("experiment", nargs="?", choices=experiments.available())
@@ -91,6 +98,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="override a knob (repeatable; needs an experiment)")
     status.add_argument("--files", action="store_true",
                         help="list the stored unit files (e.g. to commit paper-scale results with git add -f)")
+    plan = sub.add_parser("plan", help="the missing units of an experiment and their estimated cost")
+    plan.add_argument("experiment", choices=experiments.available())
+    plan.add_argument("--scale", choices=experiments.SCALES, default="ci")
+    plan.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
+    plan.add_argument("--kinds", default=None, metavar="KIND,...",
+                      help="only these method kinds (cs, dnn, existence, recipe)")
+    plan.add_argument("--units", action="store_true", help="also list every missing unit, largest first")
     verify = sub.add_parser("verify", help="recompute a sample of stored units and compare the numbers")
     verify.add_argument("experiment", choices=experiments.available())
     verify.add_argument("--scale", choices=experiments.SCALES, default="ci")
@@ -111,11 +126,36 @@ def main(argv: list[str] | None = None) -> int:
             spec = experiments.get(name, "smoke")
             print(f"{name}\t{spec.title}")
         return 0
+    if args.command == "plan":
+        try:
+            spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
+            found = experiments.plan(spec, store, kinds=args.kinds)
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(found)
+        if args.units and found.missing:
+            print("missing units, largest first (estimated time for all their trials):")
+            print("\n".join(found.unit_lines()))
+        return 0
     if args.command == "run":
         try:
             spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
         except ValueError as exc:
             parser.error(str(exc))
+        if args.kinds is not None and args.budget is None:
+            parser.error("--kinds needs --budget")
+        if args.budget is not None:
+            if args.workers is not None or args.scheduler is not None:
+                parser.error("--budget computes in this process: not allowed with --workers or --scheduler")
+            try:
+                todo = experiments.plan(spec, store, kinds=args.kinds)
+                print(f"{spec.name} at scale {spec.scale}: {len(todo.missing)} of {todo.total} units missing; "
+                      f"computing the largest that fit {args.budget:.0f} s", flush=True)
+                experiments.run_largest_first(spec, store, budget=args.budget, kinds=args.kinds,
+                                              log=lambda line: print(line, flush=True))
+            except ValueError as exc:
+                parser.error(str(exc))
+            return 0
         units = spec.units()
         done = len(units) - len(experiments.load(spec, store).missing)
         print(f"{spec.name} at scale {spec.scale}: {len(units)} units, {done} already in {store.root}")

@@ -4,7 +4,9 @@ Compute is separate from plotting. An experiment is an
 :class:`ExperimentSpec`; :func:`run` fills the results :class:`Store` (one
 file per ``(problem, method, m)``, resumable, atomic); :func:`load` reads it
 back as :class:`Results`; :func:`verify` recomputes a sample of stored units
-and compares; :mod:`dnngap.plotting` draws figures from those.
+and compares;
+:func:`plan` lists what is missing and estimates its cost;
+:mod:`dnngap.plotting` draws figures from those.
 
 >>> from dnngap import experiments
 >>> spec = experiments.get("e1", "smoke")
@@ -21,6 +23,7 @@ from typing import Any
 
 from .catalog import OVERRIDES, apply_overrides, available, get
 from .execution import local_cluster, run
+from .planning import Plan, plan, run_largest_first
 from .runner import Results, SummaryRow, estimator_notes, load
 from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod,
                     Sampler, TestSpec, Unit)
@@ -31,7 +34,8 @@ __all__ = [
     "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "Problem",
     "RecipeMethod", "Results", "Sampler", "Store", "SummaryRow", "TestSpec", "Unit", "VerifyReport",
     "apply_overrides", "available", "code_version", "estimator_notes", "get", "git_commit",
-    "load", "local_cluster", "numerics_versions", "results", "run", "verify",
+    "load", "local_cluster", "numerics_versions", "Plan", "plan", "results", "run", "run_largest_first",
+    "verify",
 ]
 
 
