@@ -14,6 +14,7 @@ Examples
     python -m dnngap plan e1 --scale paper              # what is missing, in core-hours
     python -m dnngap run e1 --scale paper --set device=cuda --budget 420 --kinds dnn
     python -m dnngap verify e1 --scale paper --sample 3 --cheapest
+    python -m dnngap verify --committed --budget 150    # the results committed to git
 
 ``run`` and ``verify`` exit with status 1 when the result is incomplete or a
 check fails (``run --budget``: only when a unit fails), 2 on a usage error.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import time
 from collections.abc import Iterator
 
 import yaml
@@ -107,14 +109,21 @@ def main(argv: list[str] | None = None) -> int:
                       help="only these method kinds (cs, dnn, existence, recipe)")
     plan.add_argument("--units", action="store_true", help="also list every missing unit, largest first")
     verify = sub.add_parser("verify", help="recompute a sample of stored units and compare the numbers")
-    verify.add_argument("experiment", choices=experiments.available())
+    verify.add_argument("experiment", nargs="?", choices=experiments.available())
     verify.add_argument("--scale", choices=experiments.SCALES, default="ci")
     verify.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                         help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
     verify.add_argument("--sample", type=int, default=3, help="how many stored units to recompute (default 3)")
     verify.add_argument("--cheapest", action="store_true",
                         help="the units of smallest stored compute time rather than a random sample")
-    verify.add_argument("--seed", type=int, default=0, help="seed of the random sample (default 0)")
+    verify.add_argument("--seed", type=int, default=None,
+                        help="seed of the random sample (default 0; with --committed: from the commit)")
+    verify.add_argument("--committed", action="store_true",
+                        help="instead of an experiment: the units committed to git under the store, "
+                             "one per method kind, within --budget")
+    verify.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help="with --committed: estimated seconds for all the units checked "
+                             f"(default {experiments.verify_committed.__kwdefaults__['budget']:.0f})")
     _add_cluster_options(verify)
     args = parser.parse_args(argv)
     store = experiments.Store()
@@ -164,12 +173,30 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{spec.name}: {len(results.records)} records, {len(results.missing)} units missing")
         print(results.table())
         return 0 if results.complete else 1
+    if args.command == "verify" and args.committed:
+        if args.experiment or args.sets or args.sample != 3 or args.cheapest or args.scale != "ci":
+            parser.error("verify --committed takes no experiment, --scale, --set, --sample or --cheapest")
+        start = time.perf_counter()
+        budget = {} if args.budget is None else {"budget": args.budget}
+        try:
+            with _client(args, parser) as client:
+                report = experiments.verify_committed(store, seed=args.seed, client=client,
+                                                      log=lambda line: print(line, flush=True), **budget)
+        except ValueError as exc:
+            parser.error(str(exc))
+        print(report)
+        print(f"verify: {'passed' if report.passed else 'FAILED'} in {time.perf_counter() - start:.0f} s")
+        return 0 if report.passed else 1
     if args.command == "verify":
+        if not args.experiment:
+            parser.error("verify needs an experiment, or --committed")
+        if args.budget is not None:
+            parser.error("--budget needs --committed")
         try:
             spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
             with _client(args, parser) as client:
                 report = experiments.verify(spec, store, sample=args.sample, cheapest=args.cheapest,
-                                            seed=args.seed, client=client)
+                                            seed=args.seed or 0, client=client)
         except ValueError as exc:
             parser.error(str(exc))
         print(report)

@@ -4,7 +4,7 @@ Compute is separate from plotting. An experiment is an
 :class:`ExperimentSpec`; :func:`run` fills the results :class:`Store` (one
 file per ``(problem, method, m)``, resumable, atomic); :func:`load` reads it
 back as :class:`Results`; :func:`verify` recomputes a sample of stored units
-and compares;
+and compares (:func:`verify_committed`: of the results committed to git);
 :func:`plan` lists what is missing and estimates its cost;
 :mod:`dnngap.plotting` draws figures from those.
 
@@ -28,14 +28,14 @@ from .runner import Results, SummaryRow, estimator_notes, load
 from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod,
                     Sampler, TestSpec, Unit)
 from .store import Store, code_version, git_commit, numerics_versions
-from .verify import VerifyReport, verify
+from .verify import VerifyReport, verify, verify_committed
 
 __all__ = [
     "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "Problem",
     "RecipeMethod", "Results", "Sampler", "Store", "SummaryRow", "TestSpec", "Unit", "VerifyReport",
     "apply_overrides", "available", "code_version", "estimator_notes", "get", "git_commit",
     "load", "local_cluster", "numerics_versions", "Plan", "plan", "results", "run", "run_largest_first",
-    "verify",
+    "verify", "verify_committed",
 ]
 
 

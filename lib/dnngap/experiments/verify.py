@@ -8,6 +8,11 @@ of ``NUMERICS_VERSION``, a file edited by hand (the checksum only detects
 accidental damage: an edited file with a recomputed checksum reads as valid),
 and results computed by other code than the one at hand.
 
+:func:`verify_committed` does the same for the results committed to git
+(the unit files that ``git ls-files`` lists under the store's root): a
+sample that covers every method kind present, drawn afresh for every commit
+and sized to a time budget (``make verify``, which CI runs).
+
 Tolerances
 ----------
 CS and the existence network are deterministic up to floating-point rounding
@@ -36,14 +41,19 @@ the geometric mean of the grid errors moved 4%.
 from __future__ import annotations
 
 import math
+import subprocess
+import time
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import runner
+from . import planning, runner
 from .execution import compute_groups
-from .specs import ExperimentSpec, Unit
+from .specs import ExperimentSpec, Problem, Sampler, TestSpec, Unit, method_from_dict
 from .store import Store
 
 if TYPE_CHECKING:
@@ -104,6 +114,8 @@ class Mismatch:
     difference: float
 
     def __str__(self) -> str:
+        if self.field == "file":  # a damaged file: ``unit`` says what is wrong
+            return f"{self.unit} [{self.key}]"
         return (f"{self.unit} [{self.key}]: {self.field} differs by {self.difference:.3g} "
                 f"(stored {self.stored!r}, recomputed {self.recomputed!r})")
 
@@ -122,12 +134,20 @@ class VerifyReport:
     checked: list[str] = field(default_factory=list)
     mismatches: list[Mismatch] = field(default_factory=list)
     largest: dict[str, float] = field(default_factory=dict)
+    #: Per checked unit (its description): its kind, and how long it took.
+    details: dict[str, str] = field(default_factory=dict)
+    #: Lines printed before the units (e.g. how the sample was drawn).
+    notes: list[str] = field(default_factory=list)
+    #: Whether a report that checked nothing passes (:func:`verify_committed`
+    #: with nothing committed), and what it then says.
+    empty_passes: bool = False
+    empty_message: str = "nothing to verify: no stored unit of this spec"
 
     @property
     def passed(self) -> bool:
         """True when some unit was checked and none differed: a verify that
-        checked nothing does not pass."""
-        return bool(self.checked) and not self.mismatches
+        checked nothing does not pass (unless ``empty_passes``)."""
+        return (bool(self.checked) or self.empty_passes) and not self.mismatches
 
     def failed_units(self) -> list[str]:
         return list(dict.fromkeys(m.unit for m in self.mismatches))
@@ -135,11 +155,16 @@ class VerifyReport:
     def __str__(self) -> str:
         head = (f"verify {self.spec}: {len(self.checked)} of {self.stored} stored units recomputed, "
                 f"{len(self.failed_units())} failed")
-        lines = [head] + [f"  checked: {c}" for c in self.checked]
+        failed = set(self.failed_units())
+        lines = [head] + [f"  {note}" for note in self.notes]
+        for c in self.checked:
+            result = "FAILED" if c.rsplit(" [", 1)[0] in failed else "ok"
+            detail = f" ({self.details[c]})" if c in self.details else ""
+            lines.append(f"  checked: {c}: {result}{detail}")
         lines += [f"  largest relative difference of {k}: {v:.3g}" for k, v in sorted(self.largest.items())]
         lines += [f"  FAILED {m}" for m in self.mismatches]
-        if not self.checked:
-            lines.append("  nothing to verify: no stored unit of this spec")
+        if not self.checked and not self.mismatches:
+            lines.append(f"  {self.empty_message}")
         return "\n".join(lines)
 
 
@@ -175,11 +200,27 @@ def verify(spec: ExperimentSpec, store: Store | None = None, *, sample: int = 3,
     stored = {u: p for u in spec.units() if (p := store.read(u.key)) is not None}
     report = VerifyReport(spec.name, len(stored))
     chosen = _choose(list(stored), stored, sample, cheapest, seed)
-    for group, records in compute_groups(runner.plan(chosen), client):
-        for unit, fresh in zip(group, records):
-            report.checked.append(_describe(unit))
-            _compare(unit, stored[unit]["records"], fresh, report)
+    _recompute(chosen, {u: p["records"] for u, p in stored.items()}, report, client)
     return report
+
+
+def _recompute(units: list[Unit], stored: dict[Unit, list[dict]], report: VerifyReport,
+               client: Client | None, log: Callable[[str], None] | None = None) -> None:
+    """Recompute ``units`` (without writing them) and compare with their stored records."""
+    start = last = time.perf_counter()
+    for group, records in compute_groups(runner.plan(units), client):
+        for unit, fresh in zip(group, records):
+            now = time.perf_counter()
+            desc = _describe(unit)
+            report.checked.append(desc)
+            before = len(report.mismatches)
+            _compare(unit, stored[unit], fresh, report)
+            took = f"recomputed in {now - last:.0f} s" if client is None else f"done after {now - start:.0f} s"
+            report.details[desc] = f"{unit.method.kind}, {took}"
+            if log:
+                result = "ok" if len(report.mismatches) == before else "FAILED"
+                log(f"  {result}: {desc} ({report.details[desc]})")
+            last = now
 
 
 def _choose(units: list[Unit], stored: dict, sample: int, cheapest: bool, seed: int) -> list[Unit]:
@@ -258,3 +299,255 @@ def _geomean(values) -> float:
 
 def _geomean_difference(pairs: list[tuple[float, float]]) -> float:
     return _relative(_geomean(p[0] for p in pairs), _geomean(p[1] for p in pairs))
+
+
+# ---------------------------------------------------------------------------
+# committed results
+# ---------------------------------------------------------------------------
+#: Default time budget of :func:`verify_committed`, in seconds of recomputing
+#: on one core as the stored wall times predict: half of CI's 5 minutes,
+#: because those times were measured on other, possibly busier, cores.
+COMMITTED_BUDGET: float = 150.0
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def committed_keys(store: Store) -> list[str] | None:
+    """Keys of the unit files tracked by git under the store's root
+    (``git ls-files``); ``None`` when the root is not in a git checkout."""
+    if not store.root.is_dir():
+        return []
+    out = _git(store.root, "ls-files", "-z", "--", ".")
+    if out is None:
+        return None
+    keys = []
+    for name in filter(None, out.split("\0")):
+        path = Path(name)
+        if path.suffix == ".json" and len(path.parts) == 2 and path.parent.name == path.stem[:2]:
+            keys.append(path.stem)
+    return sorted(keys)
+
+
+def commit_seed(store: Store) -> tuple[int, str] | None:
+    """A seed from the commit checked out at the store's root, and the
+    commit's short name; ``None`` outside a git checkout."""
+    out = _git(store.root, "rev-parse", "HEAD") if store.root.is_dir() else None
+    if not out:
+        return None
+    sha = out.strip()
+    return int(sha[:16], 16), sha[:12]
+
+
+def unit_from_config(config: dict[str, Any]) -> Unit:
+    """The :class:`Unit` a stored configuration (``Unit.config()``) describes,
+    in a one-problem, one-method spec; its key is the stored key when the
+    configuration is intact and its numerics versions are the current ones.
+
+    Raises ``ValueError`` (or ``KeyError``/``TypeError``) on a configuration
+    this code cannot read.
+    """
+    method = method_from_dict(config["method"])
+    d, m = int(config["d"]), int(config["m"])
+    problem = Problem(config["function"], d, (m,))
+    test = config["test"]
+    spec = ExperimentSpec(
+        name="committed", title="a stored unit", scale="paper",  # neither is part of the key
+        problems=(problem,), methods=(method,), trials=int(config["trials"]),
+        sampler=Sampler(**config["sampler"]),
+        test=TestSpec(estimator=test["estimator"], grid_levels=((d, int(test["grid_level"])),),
+                      mc_points=int(test["mc_points"]), seed=int(test["seed"])),
+        plot_points=int(config.get("plot_points", 0)))
+    return Unit(spec, problem, method, m)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A committed unit that can be recomputed, and its estimated cost:
+    ``seconds`` on one core (``None``: unknown, e.g. computed on a GPU with
+    no CPU measurement of its cost class)."""
+
+    unit: Unit
+    records: list[dict]
+    seconds: float | None
+
+    @property
+    def kind(self) -> str:
+        return self.unit.method.kind
+
+
+@dataclass
+class CommittedSample:
+    """What :func:`sample_committed` found and chose."""
+
+    committed: int
+    candidates: list[Candidate]
+    chosen: list[Candidate]
+    seed: int | None
+    commit: str | None
+    budget: float
+    stale: list[str] = field(default_factory=list)
+    damaged: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Method kinds among the committed units that this code can recompute."""
+        return sorted({c.kind for c in self.candidates})
+
+
+def _estimate(unit: Unit, records: list[dict], models: dict) -> float | None:
+    """Seconds to recompute ``unit`` on one CPU core: its stored wall time
+    if it ran on a CPU (× threads), else the CPU cost model's estimate."""
+    device, threads = planning.parse_device(records[0].get("device", "cpu")) if records else ("cpu", 1)
+    times = [r.get("wall_time") for r in records]
+    if device == planning.CPU and times and all(isinstance(t, (int, float)) and t > 0 for t in times):
+        return float(sum(times)) * threads
+    model = models.get((planning.cost_class(unit.method), planning.CPU))
+    if model is None:
+        return None
+    return model.seconds(planning.size(unit.method, unit.problem.d), unit.m) * unit.spec.trials
+
+
+def _pick(group: list[Candidate], budget: float, rng: np.random.Generator) -> tuple[Candidate, str | None]:
+    """One unit of a kind: at random among those estimated within ``budget``;
+    else the cheapest known; else at random among the unknown."""
+    within = [c for c in group if c.seconds is not None and c.seconds <= budget]
+    if within:
+        return within[int(rng.integers(len(within)))], None
+    known = [c for c in group if c.seconds is not None]
+    if known:
+        pick = min(known, key=lambda c: c.seconds)
+        return pick, f"no {pick.kind} unit fits {budget:.0f} s: the cheapest ({pick.seconds:.0f} s) is checked"
+    pick = group[int(rng.integers(len(group)))]
+    return pick, f"no {pick.kind} unit has a CPU time to estimate from: one is checked at random"
+
+
+def sample_committed(store: Store | None = None, *, budget: float = COMMITTED_BUDGET,
+                     seed: int | None = None) -> CommittedSample:
+    """Choose the committed units that :func:`verify_committed` recomputes.
+
+    One unit per method kind present among the committed units, so that
+    every kind is checked: the budget is split evenly between the kinds, and
+    each kind's unit is drawn at random among those whose estimated time to
+    recompute on one core (the stored wall time, see :func:`_estimate`) fits
+    its share; where none fits, its cheapest. The draw is seeded by the
+    commit checked out, so successive commits check different units.
+
+    Parameters
+    ----------
+    store
+        Default :class:`Store` ``()``; its root must be in a git checkout for
+        any unit to count as committed.
+    budget
+        Seconds, > 0, for all the units together (estimated).
+    seed
+        Seed of the draw; default: from the current commit.
+
+    Returns
+    -------
+    CommittedSample
+        Also lists the committed units that cannot be checked: ``damaged``
+        (unreadable, or a configuration that does not hash to its key: a
+        failure) and ``stale`` (computed with other numerics versions: the
+        book does not use them, so they are not checked).
+    """
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not budget > 0:
+        raise ValueError(f"budget must be a number of seconds > 0; got {budget!r}")
+    store = store or Store()
+    keys = committed_keys(store)
+    notes = []
+    if keys is None:
+        notes.append(f"{store.root} is not in a git checkout: no committed results")
+        keys = []
+    found = commit_seed(store)
+    commit = found[1] if found else None
+    if seed is None:
+        seed = found[0] if found else 0
+    candidates, stale, damaged, measurements = [], [], [], []
+    for key in keys:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            payload = store.read(key)
+        if payload is None:
+            damaged.append((key, f"{store.path(key)}: unreadable or wrong checksum"))
+            continue
+        try:
+            unit = unit_from_config(payload["config"])
+        except (KeyError, TypeError, ValueError) as exc:
+            stale.append(f"{store.path(key)}: a configuration this code cannot read ({exc})")
+            continue
+        if unit.key != key:
+            current = unit.config()["numerics"]
+            if payload["config"].get("numerics") != current:
+                stale.append(f"{_describe(unit).rsplit(' [', 1)[0]} [{key}]: numerics "
+                             f"{payload['config'].get('numerics')}, now {current}")
+            else:
+                damaged.append((key, f"{store.path(key)}: its configuration does not hash to its key"))
+            continue
+        candidates.append((unit, payload["records"]))
+        if (meas := planning.measurement(key, payload)) is not None:
+            measurements.append(meas)
+    models = planning.fit_models(measurements)
+    pool = [Candidate(u, r, _estimate(u, r, models)) for u, r in candidates]
+    sample = CommittedSample(len(keys), pool, [], seed, commit, float(budget), stale, damaged, notes)
+    kinds = sample.kinds
+    rng = np.random.default_rng(seed)
+    for kind in kinds:
+        pick, note = _pick([c for c in pool if c.kind == kind], budget / len(kinds), rng)
+        sample.chosen.append(pick)
+        if note:
+            notes.append(note)
+    return sample
+
+
+def verify_committed(store: Store | None = None, *, budget: float = COMMITTED_BUDGET, seed: int | None = None,
+                     client: Client | None = None, log: Callable[[str], None] | None = None) -> VerifyReport:
+    """Recompute a sample of the committed units, one per method kind, and
+    compare the numbers (with :func:`verify`'s tolerances).
+
+    Parameters
+    ----------
+    store
+        Default :class:`Store` ``()``. Nothing is written to it.
+    budget, seed
+        See :func:`sample_committed`.
+    client
+        A :class:`distributed.Client` to recompute on; ``None``: in this process.
+    log
+        Called with a line per unit as it is recomputed (e.g. ``print``).
+
+    Returns
+    -------
+    VerifyReport
+        Passes when no checked unit differs and no committed file is damaged;
+        also when nothing is committed (and says so).
+    """
+    sample = sample_committed(store, budget=budget, seed=seed)
+    report = VerifyReport("committed results", sample.committed, empty_passes=True,
+                          empty_message="nothing to verify: no committed results")
+    how = (f"seed {sample.seed} (from commit {sample.commit})" if sample.commit and seed is None
+           else f"seed {sample.seed}")
+    if sample.committed:
+        report.notes.append(f"kinds committed: {', '.join(sample.kinds) or 'none readable'}; one unit each, "
+                            f"drawn with {how} within {sample.budget:.0f} s estimated")
+    report.notes += sample.notes
+    if sample.stale:
+        report.notes.append(f"{len(sample.stale)} committed units are stale (not used by the book, "
+                            "not checked): " + "; ".join(sample.stale[:3]) + (" …" if len(sample.stale) > 3 else ""))
+    for key, why in sample.damaged:
+        report.mismatches.append(Mismatch(key, why, "file", None, None, math.inf))
+    if log:
+        for line in report.notes:
+            log(line)
+        for c in sample.chosen:
+            est = "unknown" if c.seconds is None else f"{c.seconds:.0f} s"
+            log(f"  recomputing: {_describe(c.unit)} ({c.kind}, estimated {est})")
+    _recompute([c.unit for c in sample.chosen], {c.unit: c.records for c in sample.chosen}, report,
+               client, log)
+    return report
