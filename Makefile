@@ -1,6 +1,7 @@
 # dnn-gap: two commands on a fresh clone —
 #   make book    set up .venv, execute every notebook (SCALE=ci), build the book
 #   make test    set up .venv, run the tests
+#   make verify  recompute a sample of the committed results (what CI checks)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -13,13 +14,18 @@ THREADS ?= 1
 # Notebooks executed at once by `make book` (one process each, THREADS
 # threads each): 2 uses both cores of the CI machine.
 JOBS ?= 2
+# Seconds that `make verify` may spend, as estimated from the stored wall
+# times of the units it draws (one per method kind): half of CI's 5 minutes,
+# because those times were measured on other, possibly less busy, cores.
+VERIFY_BUDGET ?= 150
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test book run benchmarks lock clean help
+.PHONY: setup test verify book run benchmarks lock clean help
 
 help:
 	@echo "make book                       execute every notebook at SCALE=$(SCALE) and build _build/html"
 	@echo "make test                       run the test suite"
+	@echo "make verify                     recompute one committed unit per method kind (drawn by the commit), compare"
 	@echo "make run NB=<notebook> PARAMS=\"-p d 4 -p scale paper\"   rerun one notebook, rebuild"
 	@echo "make benchmarks                 run every benchmark with --quick"
 	@echo "make lock                       re-pin constraints.txt from requirements.txt"
@@ -36,6 +42,12 @@ setup: $(STAMP)
 
 test: setup
 	OMP_NUM_THREADS=$(THREADS) $(BIN)/python -m pytest
+
+# The committed results (git ls-files results): one unit of each method kind,
+# drawn at random among those that fit the budget, with a seed from the
+# commit, recomputed with one thread and compared (python -m dnngap verify).
+verify: setup
+	OMP_NUM_THREADS=1 $(BIN)/python -m dnngap verify --committed --budget $(VERIFY_BUDGET)
 
 book: setup
 	OMP_NUM_THREADS=$(THREADS) $(BIN)/python tools/build_book.py --scale $(SCALE) --jobs $(JOBS)
