@@ -56,6 +56,7 @@ __all__ = [
     "largest_order",
     "weights",
     "features",
+    "features_by_index",
 ]
 
 IndexSetKind = Literal["hyperbolic_cross", "total_degree", "tensor_product"]
@@ -378,6 +379,41 @@ def features(y: np.ndarray, Lambda: np.ndarray) -> np.ndarray:
         np.take(tables, columns[:, 0], axis=1, out=block)
         for j in range(1, columns.shape[1]):
             block *= np.take(tables, columns[:, j], axis=1)
+    return out
+
+
+def features_by_index(y: np.ndarray, Lambda: np.ndarray) -> np.ndarray:
+    """:func:`features` transposed, shape ``(N, n)``: row ``j`` holds
+    :math:`\\Psi_{\\nu_j}` at every point.
+
+    The same products in the same order, so the numbers equal
+    ``features(y, Lambda).T`` exactly; it gathers whole rows of the 1D
+    tables rather than scattered columns, which is faster for evaluating on
+    many points (``benchmarks/cs_evaluate.py`` measures the ratio). Call it
+    on blocks of about a thousand points (:func:`dnngap.cs.evaluate` does).
+
+    >>> y = np.array([[1.0, 0.5], [0.2, -0.3]])
+    >>> L = np.array([[0, 0], [1, 0], [1, 1]])
+    >>> bool((features_by_index(y, L) == features(y, L).T).all())
+    True
+    """
+    Lambda = _check_Lambda(Lambda)
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim != 2 or y.shape[1] != Lambda.shape[1]:
+        raise ValueError(f"y must have shape (n, d) with d = Lambda.shape[1] = {Lambda.shape[1]}; "
+                         f"got shape {y.shape}")
+    columns, offsets, degrees = _sparse_columns(Lambda)
+    n = y.shape[0]
+    tables = np.empty((offsets[-1], n), dtype=np.float64)  # row 0: L_0 = 1, then each coordinate's L_1..L_p
+    tables[0] = 1.0
+    scratch = np.empty((n, degrees.max() + 1), dtype=np.float64)
+    for k in np.flatnonzero(degrees):
+        view = scratch[:, : degrees[k] + 1]
+        _legendre_into(y[:, k], view)
+        tables[offsets[k] : offsets[k] + degrees[k]] = view[:, 1:].T
+    out = tables[columns[:, 0]] if columns.shape[1] else np.ones((Lambda.shape[0], n))
+    for j in range(1, columns.shape[1]):
+        out *= tables[columns[:, j]]
     return out
 
 

@@ -502,7 +502,7 @@ def evaluate(z: np.ndarray, points: np.ndarray, Lambda: np.ndarray) -> np.ndarra
     Returns
     -------
     numpy.ndarray, shape (T, n) or (n,)
-        Computed in blocks of 2048 points, so any n fits in memory.
+        Computed in blocks of points (:data:`_tuning.EVAL_CHUNK`), so any n fits in memory.
 
     Examples
     --------
@@ -524,5 +524,5 @@ def evaluate(z: np.ndarray, points: np.ndarray, Lambda: np.ndarray) -> np.ndarra
     out = np.empty((zz.shape[0], points.shape[0]))
     for lo in range(0, points.shape[0], _tuning.EVAL_CHUNK):
         hi = min(lo + _tuning.EVAL_CHUNK, points.shape[0])
-        out[:, lo:hi] = zz @ polynomials.features(points[lo:hi], Lambda).T
+        out[:, lo:hi] = zz @ polynomials.features_by_index(points[lo:hi], Lambda)
     return out[0] if z.ndim == 1 else out

@@ -64,4 +64,4 @@ DUAL_OUTSIDE = 1e-3  # a (nearly) optimal basis-pursuit dual with ||p|| > 1 + th
 SIMPLEX_REFACTOR = 200  # pivots between refactorisations of the basis inverse
 
 # ------------------------------------------------------------- evaluation
-EVAL_CHUNK = 2048  # points per block in `evaluate`
+EVAL_CHUNK = 1024  # points per block in `evaluate` (benchmarks/cs_evaluate.py)
