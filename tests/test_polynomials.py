@@ -214,11 +214,11 @@ def test_bad_input(call, error, match):
 def test_features_by_index_is_features_transposed_exactly():
     rng = np.random.default_rng(7)
     for d, order in ((1, 30), (3, 12), (8, 22)):
-        Lambda = polynomials.hyperbolic_cross(d, order)
+        Lambda = P.hyperbolic_cross(d, order)
         y = rng.uniform(-1, 1, (37, d))
-        np.testing.assert_array_equal(polynomials.features_by_index(y, Lambda), polynomials.features(y, Lambda).T)
+        np.testing.assert_array_equal(P.features_by_index(y, Lambda), P.features(y, Lambda).T)
     only_constant = np.zeros((1, 2), dtype=int)
-    np.testing.assert_array_equal(polynomials.features_by_index(rng.uniform(-1, 1, (4, 2)), only_constant),
+    np.testing.assert_array_equal(P.features_by_index(rng.uniform(-1, 1, (4, 2)), only_constant),
                                   np.ones((1, 4)))
     with pytest.raises(ValueError, match="y must have shape"):
-        polynomials.features_by_index(np.zeros((3, 2)), polynomials.hyperbolic_cross(3, 2))
+        P.features_by_index(np.zeros((3, 2)), P.hyperbolic_cross(3, 2))
