@@ -157,10 +157,11 @@ def e1(scale: str) -> ExperimentSpec:
 
 
 def e2(scale: str) -> ExperimentSpec:
-    d = {"smoke": 2, "ci": 4, "paper": 8}[scale]
+    d = {"smoke": 2, "ci": 8, "paper": 8}[scale]
     archs = _archs(scale, ((1, 10), (4, 40))) + (LARGE_ARCHITECTURES if scale == "paper" else ())
     acts = {"smoke": ("relu", "tanh"), "ci": ACTIVATIONS, "paper": ACTIVATIONS}[scale]
-    ms = {"smoke": (40,), "ci": (150, 600), "paper": paper_m("exp_cos", d)}[scale]
+    # ci: two m of E1's ci grid in d = 8, so E2 shares E1's ReLU and CS units
+    ms = {"smoke": (40,), "ci": (75, 300), "paper": paper_m("exp_cos", d)}[scale]
     methods = [_dnn(L, N, a) for a in acts for L, N in archs] + [_cs(scale)]
     return _spec("e2", "Architectures and activations", scale,
                  _problems(("exp_cos",), (d,), ms), methods)
@@ -217,8 +218,8 @@ def e5(scale: str) -> ExperimentSpec:
 
 
 def e6(scale: str) -> ExperimentSpec:
-    d = {"smoke": 1, "ci": 2, "paper": 8}[scale]
-    ms = {"smoke": (40,), "ci": (75, 150), "paper": paper_m("exp_cos", d)}[scale]
+    d = {"smoke": 1, "ci": 8, "paper": 8}[scale]
+    ms = {"smoke": (40,), "ci": (75, 300), "paper": paper_m("exp_cos", d)}[scale]
     # ci: 2x20, whose 200,000 double-precision epochs fit the book's budget
     archs = _archs(scale, ((2, 20),))
     methods = [_cs(scale)]
