@@ -20,13 +20,16 @@ JOBS ?= 2
 VERIFY_BUDGET ?= 150
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test verify book run benchmarks lock clean help
+.PHONY: setup test verify book run pdf benchmarks lock clean help
 
 help:
 	@echo "make book                       execute every notebook at SCALE=$(SCALE) and build _build/html"
 	@echo "make test                       run the test suite"
 	@echo "make verify                     recompute one committed unit per method kind (drawn by the commit), compare"
-	@echo "make run NB=<notebook> PARAMS=\"-p d 4 -p scale paper\"   rerun one notebook, rebuild"
+	@echo "make run NB=<notebook> PARAMS=\"-p trials 3 -p scale smoke\"   rerun one notebook, rebuild"
+	@echo "                                (an unknown -p name is an error listing the notebook's parameters)"
+	@echo "make pdf                        the book of the last make book as one PDF, _build/book.pdf"
+	@echo "                                (needs Chromium: sudo apt-get install chromium)"
 	@echo "make benchmarks                 run every benchmark with --quick"
 	@echo "make lock                       re-pin constraints.txt from requirements.txt"
 
@@ -55,6 +58,14 @@ book: setup
 run: setup
 	@test -n "$(NB)" || { echo "usage: make run NB=<notebook> PARAMS=\"-p name value ...\""; exit 2; }
 	OMP_NUM_THREADS=$(THREADS) $(BIN)/python tools/build_book.py --scale $(SCALE) --only $(NB) $(PARAMS)
+
+# The whole book, figures and mathematics included, as one PDF
+# (_build/book.pdf), from the notebooks executed by the last `make book`:
+# built as a single HTML page, printed by headless Chromium, offline.
+# Needs Chromium (Debian/Ubuntu: sudo apt-get install chromium; or
+# CHROMIUM=/path/to/chrome).
+pdf: setup
+	$(BIN)/python tools/build_book.py --pdf
 
 benchmarks: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b --quick || exit 1; done

@@ -23,16 +23,35 @@ So the build has two stages:
 
 Finally every notebook page of the built HTML is checked for at least one
 figure and for error output (see :func:`check_html`).
+
+Before any work, ``-p NAME VALUE`` parameters are checked against the
+notebook's ``parameters`` cell (:func:`check_parameters`): an unknown name is
+an error that lists the notebook's parameters.
+
+The staged book also gets what a reader needs to cite and keep it (see
+:func:`write_generated` and :func:`stage_config`): every page's footer names
+the version (``dnngap.__version__``) and the commit it was built from, and
+``book/_generated/`` holds the companion's BibTeX entry, generated from
+``CITATION.cff`` (the repository address, ``repository-code`` there, is
+included only when set), and the list of figure labels.
+
+``--pdf`` (``make pdf``) builds the whole book as one PDF from the notebooks
+executed by a previous ``make book``: the staged book is built as a single
+HTML page and printed by headless Chromium (see :func:`build_pdf`).
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import datetime
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -50,6 +69,15 @@ SOURCES = ("_config.yml", "_toc.yml", "book")
 #: Where notebooks write the data behind their figures (``Results.to_csv``);
 #: staged as ``notebooks/data`` so that captions can link the files.
 DATA = EXECUTED / "data"
+#: The citation metadata; its ``repository-code`` is the one place where the
+#: repository's public address is configured (unset: nowhere in the book).
+CITATION = ROOT / "CITATION.cff"
+#: Files written into the staged book by :func:`write_generated`.
+GENERATED = Path("book") / "_generated"
+#: ``make pdf``: its own staging and build folders (a ``make book`` running
+#: at the same time keeps its own), and the PDF.
+PDF_BUILD = BUILD / "pdf"
+PDF = BUILD / "book.pdf"
 
 
 def toc_files(toc: Path = ROOT / "_toc.yml") -> list[str]:
@@ -84,6 +112,58 @@ def parse_value(text: str):
         return text
 
 
+def notebook_source(name: str) -> Path:
+    """``notebooks/<name>.md``; a clear error when there is no such notebook."""
+    source = ROOT / "notebooks" / f"{name}.md"
+    if not source.exists():
+        raise FileNotFoundError(f"notebook {name!r} not found: {source} (NB must be one of {notebooks()})")
+    return source
+
+
+def notebook_parameters(source: Path) -> list[str]:
+    """The names assigned in the notebook's cell tagged ``parameters``, in order.
+
+    The cell is parsed (not executed) with :mod:`ast`, so this is fast and has
+    no side effects. Raises ``ValueError`` when the notebook has no such cell.
+    """
+    import jupytext
+
+    nb = jupytext.read(source)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            names = []
+            for node in ast.parse(cell.source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                for target in targets:
+                    for leaf in ast.walk(target) if target is not None else ():
+                        if isinstance(leaf, ast.Name) and leaf.id not in names:
+                            names.append(leaf.id)
+            return names
+    raise ValueError(f"{source} has no code cell tagged 'parameters'")
+
+
+def notebook_label(name: str) -> str:
+    """How messages name a notebook: ``'E1 (e1_smooth_dnn_vs_cs)'``, or its name."""
+    match = re.match(r"e(\d+)_", name)
+    return f"E{match.group(1)} ({name})" if match else name
+
+
+def check_parameters(name: str, given, known: list[str]) -> None:
+    """Raise ``ValueError`` unless every name in ``given`` is in ``known``.
+
+    The message names the notebook and lists its parameters, e.g. "E1
+    (e1_smooth_dnn_vs_cs) has no parameter 'd'; its parameters: scale, device,
+    dims, ...". A ``scale`` must also be one of :data:`SCALES`.
+    """
+    unknown = [p for p in given if p not in known]
+    if unknown:
+        which = ", ".join(repr(p) for p in unknown)
+        raise ValueError(f"{notebook_label(name)} has no parameter{'s' if len(unknown) > 1 else ''} {which}; "
+                         f"its parameters: {', '.join(known)}")
+    if isinstance(given, dict) and "scale" in given and given["scale"] not in SCALES:
+        raise ValueError(f"scale must be one of {', '.join(SCALES)}; got {given['scale']!r}")
+
+
 def execute(name: str, parameters: dict, *, cwd: Path = ROOT) -> float:
     """Execute ``notebooks/<name>.md`` into ``_build/executed/<name>.ipynb``.
 
@@ -92,10 +172,7 @@ def execute(name: str, parameters: dict, *, cwd: Path = ROOT) -> float:
     import jupytext
     import papermill
 
-    source = ROOT / "notebooks" / f"{name}.md"
-    if not source.exists():
-        raise FileNotFoundError(f"notebook {name!r} not found: {source} (NB must be one of {notebooks()})")
-    nb = jupytext.read(source)
+    nb = jupytext.read(notebook_source(name))
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
     EXECUTED.mkdir(parents=True, exist_ok=True)
     os.environ["DNNGAP_DATA_DIR"] = str(DATA)  # inherited by the kernel
@@ -155,42 +232,281 @@ def execute_all(jobs: list[tuple[str, dict]], n_jobs: int = 1) -> list[str]:
     return [name for name in outcomes if name is not None]
 
 
-def stage() -> None:
-    """Copy the book sources and executed notebooks into ``_build/stage``."""
-    if STAGE.exists():
-        shutil.rmtree(STAGE)
-    STAGE.mkdir(parents=True)
+def package_version(root: Path = ROOT) -> str:
+    """``dnngap.__version__``, read from ``lib/dnngap/__init__.py`` (not imported)."""
+    text = (root / "lib" / "dnngap" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r"^__version__\s*=\s*[\"']([^\"']+)[\"']", text, re.M)
+    if not match:
+        raise ValueError("lib/dnngap/__init__.py sets no __version__")
+    return match.group(1)
+
+
+def build_info(root: Path = ROOT) -> dict:
+    """What a page says it was built from: ``version``, ``commit`` (short
+    hash, ``-dirty`` appended when tracked or untracked files differ from
+    it; ``None`` outside a git checkout, e.g. an unpacked archive) and
+    ``date`` (today, ISO)."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD")
+        if git("status", "--porcelain"):
+            commit += "-dirty"
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    return {"version": package_version(root), "commit": commit, "date": datetime.date.today().isoformat()}
+
+
+def build_line(info: dict) -> str:
+    """``'dnn-gap 0.1.0, commit 1a2b3c4, built 2026-12-07'`` (plain text)."""
+    commit = f"commit {info['commit']}" if info["commit"] else "not built from a git checkout"
+    return f"dnn-gap {info['version']}, {commit}, built {info['date']}"
+
+
+def read_citation(path: Path = CITATION) -> dict:
+    """``CITATION.cff`` as a dict."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def repository_url(cff: dict) -> str | None:
+    """The repository's public address: ``repository-code`` of CITATION.cff,
+    or ``None`` while it is unset (the book then names no address)."""
+    url = cff.get("repository-code")
+    return str(url).strip() or None if url else None
+
+
+def _bibtex_escape(text: str) -> str:
+    text = str(text).replace("\\", r"\textbackslash{}")
+    for char in "&%$#_":
+        text = text.replace(char, "\\" + char)
+    return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+
+
+def _bibtex_author(author: dict) -> str:
+    """A CFF person as ``Family, Given`` (with particle and suffix); an entity,
+    or a person given only by ``name``, braced so BibTeX keeps it whole."""
+    if "family-names" in author:
+        family = " ".join(str(author[k]) for k in ("name-particle", "family-names") if author.get(k))
+        parts = [family] + [str(author[k]) for k in ("name-suffix", "given-names") if author.get(k)]
+        return _bibtex_escape(", ".join(parts))
+    return "{" + _bibtex_escape(author["name"]) + "}"
+
+
+def companion_bibtex(cff: dict) -> str:
+    """The companion's BibTeX entry (``@software``), from CITATION.cff only:
+    authors, title, version, release date, licence, and the DOI and the
+    repository address when CITATION.cff gives them (omitted otherwise)."""
+    released = cff.get("date-released")
+    date = released.isoformat() if isinstance(released, datetime.date) else str(released or "")
+    fields = [
+        ("author", " and ".join(_bibtex_author(a) for a in cff["authors"])),
+        ("title", "{" + _bibtex_escape(cff["title"]) + "}"),
+        ("version", _bibtex_escape(cff["version"])),
+        ("date", date), ("year", date[:4]),
+        ("license", _bibtex_escape(cff.get("license", ""))),
+        ("doi", cff.get("doi", "")),
+        ("url", repository_url(cff) or ""),
+    ]
+    key = "dnngap" + date[:4]
+    body = ",\n".join(textwrap.fill(f"  {name:<8}= {{{value}}}", width=76, subsequent_indent=" " * 13,
+                                     break_long_words=False, break_on_hyphens=False)
+                       for name, value in fields if value)
+    return f"@software{{{key},\n{body}\n}}\n"
+
+
+_FIGURE_NAME = re.compile(r"^```\{(?:glue:figure|figure)\}[^\n]*\n(?::[^\n]*\n)*?:name:\s*(\S+)", re.M)
+
+
+def figure_labels(source: Path) -> list[str]:
+    """The ``:name:`` of every ``figure`` / ``glue:figure`` directive of a
+    notebook's source, in order (the labels a reader cites)."""
+    return _FIGURE_NAME.findall(source.read_text(encoding="utf-8"))
+
+
+def _title(source: Path) -> str:
+    match = re.search(r"^# (.+)$", source.read_text(encoding="utf-8"), re.M)
+    return match.group(1).strip() if match else source.stem
+
+
+def write_generated(stage_dir: Path, info: dict, cff: dict) -> None:
+    """Write ``book/_generated/`` into a staged book: ``companion.bib`` (the
+    companion's BibTeX entry), ``build.md`` (the version and commit of this
+    build, a figure citation with them) and ``figures.md`` (every figure
+    label, chapter by chapter). ``book/cite.md`` includes them."""
+    out = stage_dir / GENERATED
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "companion.bib").write_text(companion_bibtex(cff), encoding="utf-8")
+    commit = f"commit `{info['commit']}`" if info["commit"] else "no commit (not built from a git checkout)"
+    short = f"commit {info['commit']}" if info["commit"] else "no commit"
+    example = "\n".join([
+        f"This copy of the book is version {info['version']} of the companion, {commit}, built on "
+        f"{info['date']}; the same line is at the foot of every page.",
+        "",
+        f"For example: *dnn-gap {info['version']} ({short}), chapter E1, figure `fig-e1`*.",
+    ])
+    (out / "build.md").write_text(example + "\n", encoding="utf-8")
+    rows = ["| chapter | figure labels |", "|---|---|"]
+    for name in notebooks():
+        source = ROOT / "notebooks" / f"{name}.md"
+        labels = figure_labels(source)
+        if labels:
+            links = ", ".join(f"{{numref}}`{label}` `{label}`" for label in labels)
+            rows.append(f"| {{doc}}`{_title(source)} </notebooks/{name}>` | {links} |")
+    (out / "figures.md").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+#: The theme hides the page footer in print; the build line stays (a printed
+#: page or ``make pdf`` says what it was built from). Jupyter Book loads every
+#: stylesheet of the staged ``_static/``.
+PRINT_CSS = """/* written by tools/build_book.py: print the footer, with the build line */
+@media print {
+  .bd-main .bd-footer-content { display: block !important; }
+}
+"""
+
+
+def stage_config(stage_dir: Path, info: dict, cff: dict) -> None:
+    """Complete the staged ``_config.yml``: the build line as every page's
+    footer (``html.extra_footer``, printed too: :data:`PRINT_CSS`) and, when
+    CITATION.cff gives the repository address, the theme's repository
+    button."""
+    static = stage_dir / "_static"
+    static.mkdir(exist_ok=True)
+    (static / "dnngap-print.css").write_text(PRINT_CSS, encoding="utf-8")
+    path = stage_dir / "_config.yml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    html = config.setdefault("html", {})
+    html["extra_footer"] = f'<p class="dnngap-build">{build_line(info)}</p>'
+    url = repository_url(cff)
+    if url:
+        config.setdefault("repository", {})["url"] = url
+        html["use_repository_button"] = True
+    path.write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def stage(dest: Path = STAGE) -> None:
+    """Copy the book sources and executed notebooks into ``dest``
+    (``_build/stage``), with the generated files and configuration."""
+    missing = [n for n in notebooks() if not (EXECUTED / f"{n}.ipynb").exists()]
+    if missing:
+        raise FileNotFoundError(f"not executed yet (no {EXECUTED}/<name>.ipynb): {', '.join(missing)}; "
+                                "execute the notebooks first (make book)")
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
     for item in SOURCES:
         src = ROOT / item
         if src.is_dir():
-            shutil.copytree(src, STAGE / item)
+            shutil.copytree(src, dest / item)
         else:
-            shutil.copy2(src, STAGE / item)
-    (STAGE / "notebooks").mkdir()
+            shutil.copy2(src, dest / item)
+    info, cff = build_info(), read_citation()
+    write_generated(dest, info, cff)
+    stage_config(dest, info, cff)
+    (dest / "notebooks").mkdir()
     if DATA.exists():
-        shutil.copytree(DATA, STAGE / "notebooks" / "data")
+        shutil.copytree(DATA, dest / "notebooks" / "data")
     for name in notebooks():
         executed = EXECUTED / f"{name}.ipynb"
-        if not executed.exists():
-            raise FileNotFoundError(f"{executed} is missing: execute the notebook first")
         nb = nbformat.read(executed, as_version=4)
         for cell in nb.cells:  # collapse papermill's injected-parameters cell
             tags = cell.metadata.setdefault("tags", [])
             if "injected-parameters" in tags and "hide-input" not in tags:
                 tags.append("hide-input")
-        nbformat.write(nb, STAGE / "notebooks" / executed.name)
+        nbformat.write(nb, dest / "notebooks" / executed.name)
+
+
+def jupyter_book(stage_dir: Path, output: Path, builder: str = "html") -> Path:
+    """Build a staged book with jupyter-book (warnings are errors); return the
+    folder it wrote (``output/_build/<builder>``)."""
+    cmd = [
+        str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage_dir),
+        "--path-output", str(output), "--builder", builder, "-W", "-n", "--keep-going",
+    ]
+    subprocess.run(cmd, check=True, cwd=ROOT)
+    return output / "_build" / builder
 
 
 def build_html() -> None:
     """Build ``_build/stage`` into ``_build/html``; warnings are errors."""
-    cmd = [
-        str(Path(sys.executable).parent / "jupyter-book"), "build", str(STAGE),
-        "--path-output", str(BUILD / "jb"), "-W", "-n", "--keep-going",
-    ]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    built = jupyter_book(STAGE, BUILD / "jb")
     if HTML.exists():
         shutil.rmtree(HTML)
-    shutil.move(str(BUILD / "jb" / "_build" / "html"), HTML)
+    shutil.move(str(built), HTML)
+
+
+#: Browsers tried for ``make pdf`` when neither ``--chromium`` nor
+#: ``$CHROMIUM`` names one (Debian: ``apt-get install chromium``).
+CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+#: Milliseconds of virtual time Chromium gives the page before printing:
+#: MathJax (served from the book's _static, offline) typesets every formula
+#: in this time; without it the PDF would show the TeX source.
+VIRTUAL_TIME_MS = 60_000
+
+
+def find_chromium(name: str | None = None) -> str:
+    """The headless browser to print with: ``name``, ``$CHROMIUM`` or the
+    first of :data:`CHROMIUMS` on the PATH; a clear error when none is."""
+    for candidate in ([name] if name else []) + ([os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else []) \
+            + list(CHROMIUMS):
+        path = shutil.which(candidate)
+        if path:
+            return path
+        if name and candidate == name:
+            raise FileNotFoundError(f"no browser {name!r} on the PATH")
+    raise FileNotFoundError(f"make pdf needs Chromium (none of {', '.join(CHROMIUMS)} is on the PATH): "
+                            "on Debian or Ubuntu, sudo apt-get install chromium; or set CHROMIUM=/path/to/chrome")
+
+
+def _chromium(browser: str, *args: str) -> subprocess.CompletedProcess:
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+           f"--virtual-time-budget={VIRTUAL_TIME_MS}", "--run-all-compositor-stages-before-draw", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def pdf_pages(path: Path) -> int:
+    """The number of pages of a PDF (its page objects; no PDF library needed)."""
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", path.read_bytes()))
+
+
+def build_pdf(browser: str | None = None) -> int:
+    """``make pdf``: the whole book as one PDF, ``_build/book.pdf``, offline.
+
+    Stages the book from the notebooks a previous ``make book`` executed (it
+    executes none), builds it as a single HTML page (``--builder
+    singlehtml``, warnings are errors), checks in Chromium's rendering of it
+    that MathJax typeset the mathematics, and prints it with headless
+    Chromium. Returns an exit status.
+    """
+    browser = find_chromium(browser)
+    start = time.perf_counter()
+    stage_dir = PDF_BUILD / "stage"
+    stage(stage_dir)
+    built = jupyter_book(stage_dir, PDF_BUILD / "jb", "singlehtml")
+    # The single page is written as <root doc>.html (book/intro.html) with
+    # links relative to the build folder (_static/, _images/): print a copy
+    # that sits there.
+    source = (built / f"{toc_files()[0]}.html").read_text(encoding="utf-8")
+    page = built / "book.html"
+    page.write_text(source, encoding="utf-8")
+    n_math = len(re.findall(r'class="math', source))
+    dom = _chromium(browser, "--dump-dom", page.as_uri())
+    typeset = len(re.findall(r"<mjx-container\b", dom.stdout))
+    print(f"[pdf] {n_math} formulas in the page, {typeset} typeset by MathJax", flush=True)
+    if n_math and typeset < n_math:
+        print(f"[pdf] MathJax did not typeset every formula ({typeset} of {n_math}) within "
+              f"{VIRTUAL_TIME_MS} ms of virtual time: {dom.stderr[-2000:]}", file=sys.stderr)
+        return 1
+    PDF.unlink(missing_ok=True)
+    done = _chromium(browser, "--no-pdf-header-footer", f"--print-to-pdf={PDF}", page.as_uri())
+    if done.returncode or not PDF.exists():
+        print(f"[pdf] Chromium failed (exit {done.returncode}): {done.stderr[-2000:]}", file=sys.stderr)
+        return 1
+    figures = len(re.findall(r"<img\b", source))
+    print(f"[pdf] {PDF}: {pdf_pages(PDF)} pages, {PDF.stat().st_size / 2**20:.1f} MiB, "
+          f"{figures} images, in {time.perf_counter() - start:.0f} s ({build_line(build_info())})")
+    return 0
 
 
 _ERROR_MARKERS = (
@@ -234,17 +550,35 @@ def main(argv: list[str] | None = None) -> int:
                         metavar=("NAME", "VALUE"),
                         help="extra papermill parameter for the --only notebook (repeatable)")
     parser.add_argument("--no-html", action="store_true", help="execute notebooks only")
+    parser.add_argument("--pdf", action="store_true",
+                        help=f"execute nothing: build the notebooks executed by a previous run into one PDF, "
+                             f"{PDF.relative_to(ROOT)} (needs Chromium; see build_pdf)")
+    parser.add_argument("--chromium", metavar="PATH", default=None,
+                        help="with --pdf: the browser to print with (default: $CHROMIUM, else chromium)")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("JOBS", "1")),
                         help="notebooks executed at once (default: $JOBS or 1); they share the "
                              "results store, whose locks keep a shared unit from being computed twice")
     args = parser.parse_args(argv)
 
     names = notebooks()
+    if args.pdf:
+        if args.only is not None or args.parameter or args.no_html:
+            parser.error("--pdf executes nothing: it takes no --only, -p or --no-html")
+        try:
+            return build_pdf(args.chromium)
+        except FileNotFoundError as exc:
+            print(f"[pdf] {exc}", file=sys.stderr)
+            return 2
     if args.only is not None:
         only = Path(args.only).stem
         if only not in names:
             parser.error(f"NB must be one of {names}; got {args.only!r}")
         args.only = only
+        given = {k: parse_value(v) for k, v in args.parameter}
+        try:  # before any work: a typo must not cost a run
+            check_parameters(only, given, notebook_parameters(notebook_source(only)))
+        except ValueError as exc:
+            parser.error(str(exc))
     elif args.parameter:
         parser.error("-p/--parameter needs --only NB (parameters differ between notebooks)")
 
