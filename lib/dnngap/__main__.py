@@ -77,21 +77,21 @@ def _client(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Iterat
             cluster.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dnngap", description="Run the paper's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
+    sets_help = "override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES))
+    kinds_help = "only these method kinds (cs, dnn, existence, recipe)"
     sub.add_parser("list", help="the experiments, one per line, name first")
     run = sub.add_parser("run", help="compute an experiment into the results store (resumable)")
     run.add_argument("experiment", choices=experiments.available())
     run.add_argument("--scale", choices=experiments.SCALES, default="ci")
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
+    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help=sets_help)
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                      help="compute in this process the missing units, largest first, as many as fit this "
                           "wall-clock budget by their estimated cost (see `plan`)")
-    run.add_argument("--kinds", default=None, metavar="KIND,...",
-                     help="with --budget: only these method kinds (cs, dnn, existence, recipe)")
+    run.add_argument("--kinds", default=None, metavar="KIND,...", help="with --budget: " + kinds_help)
     _add_cluster_options(run)
     status = sub.add_parser("status", help="what is done and what is missing in the store")
     status.add_argument("experiment", nargs="?", choices=experiments.available())
@@ -103,16 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     plan = sub.add_parser("plan", help="the missing units of an experiment and their estimated cost")
     plan.add_argument("experiment", choices=experiments.available())
     plan.add_argument("--scale", choices=experiments.SCALES, default="ci")
-    plan.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                      help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
-    plan.add_argument("--kinds", default=None, metavar="KIND,...",
-                      help="only these method kinds (cs, dnn, existence, recipe)")
+    plan.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help=sets_help)
+    plan.add_argument("--kinds", default=None, metavar="KIND,...", help=kinds_help)
     plan.add_argument("--units", action="store_true", help="also list every missing unit, largest first")
     verify = sub.add_parser("verify", help="recompute a sample of stored units and compare the numbers")
     verify.add_argument("experiment", nargs="?", choices=experiments.available())
     verify.add_argument("--scale", choices=experiments.SCALES, default="ci")
-    verify.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES)))
+    verify.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help=sets_help)
     verify.add_argument("--sample", type=int, default=3, help="how many stored units to recompute (default 3)")
     verify.add_argument("--cheapest", action="store_true",
                         help="the units of smallest stored compute time rather than a random sample")
@@ -125,58 +122,56 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --committed: estimated seconds for all the units checked "
                              f"(default {experiments.verify_committed.__kwdefaults__['budget']:.0f})")
     _add_cluster_options(verify)
-    args = parser.parse_args(argv)
-    store = experiments.Store()
-    if args.command == "status" and args.sets and not args.experiment:
-        parser.error("status --set needs an experiment")
+    return parser
 
-    if args.command == "list":
-        for name in experiments.available():
-            spec = experiments.get(name, "smoke")
-            print(f"{name}\t{spec.title}")
-        return 0
-    if args.command == "plan":
+
+def _plan(args: argparse.Namespace, parser: argparse.ArgumentParser, store: experiments.Store) -> int:
+    try:
+        spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
+        found = experiments.plan(spec, store, kinds=args.kinds)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(found)
+    if args.units and found.missing:
+        print("missing units, largest first (estimated time for all their trials):")
+        print("\n".join(found.unit_lines()))
+    return 0
+
+
+def _run(args: argparse.Namespace, parser: argparse.ArgumentParser, store: experiments.Store) -> int:
+    try:
+        spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
+    except ValueError as exc:
+        parser.error(str(exc))
+    if args.kinds is not None and args.budget is None:
+        parser.error("--kinds needs --budget")
+    if args.budget is not None:
+        if args.workers is not None or args.scheduler is not None:
+            parser.error("--budget computes in this process: not allowed with --workers or --scheduler")
         try:
-            spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
-            found = experiments.plan(spec, store, kinds=args.kinds)
+            todo = experiments.plan(spec, store, kinds=args.kinds)
+            print(f"{spec.name} at scale {spec.scale}: {len(todo.missing)} of {todo.total} units missing; "
+                  f"computing the largest that fit {args.budget:.0f} s", flush=True)
+            experiments.run_largest_first(spec, store, budget=args.budget, kinds=args.kinds,
+                                          log=lambda line: print(line, flush=True))
         except ValueError as exc:
             parser.error(str(exc))
-        print(found)
-        if args.units and found.missing:
-            print("missing units, largest first (estimated time for all their trials):")
-            print("\n".join(found.unit_lines()))
         return 0
-    if args.command == "run":
-        try:
-            spec = experiments.get(args.experiment, args.scale, **_parse_sets(args.sets))
-        except ValueError as exc:
-            parser.error(str(exc))
-        if args.kinds is not None and args.budget is None:
-            parser.error("--kinds needs --budget")
-        if args.budget is not None:
-            if args.workers is not None or args.scheduler is not None:
-                parser.error("--budget computes in this process: not allowed with --workers or --scheduler")
-            try:
-                todo = experiments.plan(spec, store, kinds=args.kinds)
-                print(f"{spec.name} at scale {spec.scale}: {len(todo.missing)} of {todo.total} units missing; "
-                      f"computing the largest that fit {args.budget:.0f} s", flush=True)
-                experiments.run_largest_first(spec, store, budget=args.budget, kinds=args.kinds,
-                                              log=lambda line: print(line, flush=True))
-            except ValueError as exc:
-                parser.error(str(exc))
-            return 0
-        units = spec.units()
-        done = len(units) - len(experiments.load(spec, store).missing)
-        print(f"{spec.name} at scale {spec.scale}: {len(units)} units, {done} already in {store.root}")
-        with _client(args, parser) as client:
-            results = experiments.run(spec, store, progress=not args.quiet, client=client)
-        print(f"{spec.name}: {len(results.records)} records, {len(results.missing)} units missing")
-        print(results.table())
-        return 0 if results.complete else 1
-    if args.command == "verify" and args.committed:
+    units = spec.units()
+    done = len(units) - len(experiments.load(spec, store).missing)
+    print(f"{spec.name} at scale {spec.scale}: {len(units)} units, {done} already in {store.root}")
+    with _client(args, parser) as client:
+        results = experiments.run(spec, store, progress=not args.quiet, client=client)
+    print(f"{spec.name}: {len(results.records)} records, {len(results.missing)} units missing")
+    print(results.table())
+    return 0 if results.complete else 1
+
+
+def _verify(args: argparse.Namespace, parser: argparse.ArgumentParser, store: experiments.Store) -> int:
+    start = time.perf_counter()
+    if args.committed:
         if args.experiment or args.sets or args.sample != 3 or args.cheapest or args.scale != "ci":
             parser.error("verify --committed takes no experiment, --scale, --set, --sample or --cheapest")
-        start = time.perf_counter()
         budget = {} if args.budget is None else {"budget": args.budget}
         try:
             with _client(args, parser) as client:
@@ -184,10 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                                                       log=lambda line: print(line, flush=True), **budget)
         except ValueError as exc:
             parser.error(str(exc))
-        print(report)
-        print(f"verify: {'passed' if report.passed else 'FAILED'} in {time.perf_counter() - start:.0f} s")
-        return 0 if report.passed else 1
-    if args.command == "verify":
+    else:
         if not args.experiment:
             parser.error("verify needs an experiment, or --committed")
         if args.budget is not None:
@@ -199,9 +191,14 @@ def main(argv: list[str] | None = None) -> int:
                                             seed=args.seed or 0, client=client)
         except ValueError as exc:
             parser.error(str(exc))
-        print(report)
-        print("verify: " + ("passed" if report.passed else "FAILED"))
-        return 0 if report.passed else 1
+    print(report)
+    print(f"verify: {'passed' if report.passed else 'FAILED'} in {time.perf_counter() - start:.0f} s")
+    return 0 if report.passed else 1
+
+
+def _status(args: argparse.Namespace, parser: argparse.ArgumentParser, store: experiments.Store) -> int:
+    if args.sets and not args.experiment:
+        parser.error("status --set needs an experiment")
     names = [args.experiment] if args.experiment else experiments.available()
     scales = [args.scale] if args.scale else list(experiments.SCALES)
     try:
@@ -226,6 +223,18 @@ def main(argv: list[str] | None = None) -> int:
                     if u.key not in missing:
                         print(f"  {store.path(u.key)}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for name in experiments.available():
+            spec = experiments.get(name, "smoke")
+            print(f"{name}\t{spec.title}")
+        return 0
+    command = {"plan": _plan, "run": _run, "verify": _verify, "status": _status}[args.command]
+    return command(args, parser, experiments.Store())
 
 
 if __name__ == "__main__":
