@@ -215,9 +215,9 @@ class CostModel:
         symbol = "P" if self.cost_class.startswith(("dnn", "recipe")) else "N"
         how = (f"fitted to {self.units} units" if self.fitted
                else f"scaled linearly from {self.units} unit{'s' * (self.units != 1)}")
-        if self.fitted and len(self.fitted) < 2:
-            how += f" (exponent of {'m' if 'm' not in self.fitted else symbol} fixed at 1)"
         ranges = f"{symbol} = {_range(self.size_range)}, m = {_range(self.m_range)}"
+        if self.fitted and len(self.fitted) < 2:
+            ranges += f"; exponent of {'m' if 'm' not in self.fitted else symbol} fixed at 1"
         return (f"{self.cost_class} on {self.device}: {math.exp(self.log_scale):.3g} · "
                 f"{symbol}^{self.size_exponent:.2f} · m^{self.m_exponent:.2f} {what} per trial, {how} "
                 f"({ranges})")
