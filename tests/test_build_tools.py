@@ -255,3 +255,19 @@ def test_pages_workflow_builds_the_book_and_deploys_it():
     assert "actions/upload-pages-artifact" in uses and "actions/deploy-pages" in uses
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
     assert upload["with"]["path"] == "_build/html"
+
+
+def test_pdf_refuses_a_book_whose_last_run_failed(tmp_path, monkeypatch, capsys):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "1/0", outputs=[nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="", traceback=[])])])
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "b.ipynb")
+    monkeypatch.setattr(build_book, "EXECUTED", tmp_path)
+    assert build_book.failed_notebooks(["a", "b", "missing"]) == ["a"]
+    monkeypatch.setattr(build_book, "find_chromium", lambda name=None: "chromium")
+    monkeypatch.setattr(build_book, "notebooks", lambda: ["a", "b"])
+    monkeypatch.setattr(build_book, "stage", _no_work)
+    assert build_book.build_pdf() == 1
+    assert "the last run of a failed" in capsys.readouterr().err

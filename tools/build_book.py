@@ -309,7 +309,8 @@ def companion_bibtex(cff: dict) -> str:
         ("url", repository_url(cff) or ""),
     ]
     key = "dnngap" + date[:4]
-    body = ",\n".join(textwrap.fill(f"  {name:<8}= {{{value}}}", width=76, subsequent_indent=" " * 13,
+    # lines of at most 64 characters: the book's code blocks show about 66
+    body = ",\n".join(textwrap.fill(f"  {name:<8}= {{{value}}}", width=64, subsequent_indent=" " * 13,
                                      break_long_words=False, break_on_hyphens=False)
                        for name, value in fields if value)
     return f"@software{{{key},\n{body}\n}}\n"
@@ -470,6 +471,19 @@ def pdf_pages(path: Path) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", path.read_bytes()))
 
 
+def failed_notebooks(names: list[str] | None = None) -> list[str]:
+    """Notebooks whose executed copy holds an error output (its last run failed)."""
+    failed = []
+    for name in notebooks() if names is None else names:
+        path = EXECUTED / f"{name}.ipynb"
+        if path.exists():
+            nb = nbformat.read(path, as_version=4)
+            if any(out.get("output_type") == "error"
+                   for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])):
+                failed.append(name)
+    return failed
+
+
 def build_pdf(browser: str | None = None) -> int:
     """``make pdf``: the whole book as one PDF, ``_build/book.pdf``, offline.
 
@@ -480,6 +494,11 @@ def build_pdf(browser: str | None = None) -> int:
     Chromium. Returns an exit status.
     """
     browser = find_chromium(browser)
+    failed = failed_notebooks()
+    if failed:
+        print(f"[pdf] the last run of {', '.join(failed)} failed (its executed notebook in {EXECUTED} holds the "
+              "error): rerun it (make run NB=...) or make book first", file=sys.stderr)
+        return 1
     start = time.perf_counter()
     stage_dir = PDF_BUILD / "stage"
     stage(stage_dir)
