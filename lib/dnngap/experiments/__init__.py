@@ -43,16 +43,24 @@ def results(name: str, scale: str = "ci", *, store: Store | None = None, progres
             **overrides: Any) -> Results:
     """What a book chapter shows: the largest complete scale in the store.
 
-    Without overrides, a complete ``paper`` result set in the store is used
-    in place of a smaller requested scale (and ``ci`` in place of
-    ``smoke``); otherwise the requested scale is run (resuming, computing only
-    what is missing) and returned. ``Results.scale`` says which was used.
+    ``overrides`` are the knobs of :data:`OVERRIDES`; a knob given as
+    ``None`` is left at the scale's value (so a notebook passes its
+    ``parameters`` cell as it is). A complete larger scale with the same
+    knobs found in the store is used in place of the requested one (``paper``
+    before ``ci`` before ``smoke``), unless ``trials`` is given (a number of
+    trials asks for exactly that); otherwise the requested scale is run
+    (resuming, computing only what is missing). ``device`` says where to
+    compute, not what, so it never stops the lookup. ``Results.scale`` says
+    which scale was used.
+
+    >>> res = results("e1", "smoke", store=Store("/nonexistent"), dims=None, device=None)
+    ... # doctest: +SKIP
     """
+    overrides = {k: v for k, v in overrides.items() if v is not None}
     spec = get(name, scale, **overrides)  # validates before anything else
-    if not overrides:
-        larger = SCALES[SCALES.index(scale) + 1:]
-        for bigger in reversed(larger):
-            found = load(get(name, bigger), store)
+    if "trials" not in overrides:
+        for bigger in reversed(SCALES[SCALES.index(scale) + 1:]):
+            found = load(get(name, bigger, **overrides), store)
             if found.complete:
                 return found
     return run(spec, store, progress=progress)

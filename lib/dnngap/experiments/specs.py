@@ -520,7 +520,7 @@ class ExperimentSpec:
 
         >>> from dnngap import experiments
         >>> experiments.get("e6", "ci").describe()  # doctest: +NORMALIZE_WHITESPACE
-        '5 trials per point; exp_cos in d = 2 at m = 75, 150; methods: CS (HC, N ≤ 2000) ·
+        '5 trials per point; exp_cos in d = 8 at m = 75, 300; methods: CS (HC, N ≤ 2000) ·
         ReLU 2×20 (code: 3 hidden layers) · ReLU 2×20 (code: 3 hidden layers), double'
         """
         groups: dict[tuple, list[str]] = {}

@@ -32,7 +32,8 @@ experiments that share a unit (the CS chapter and E1 both solve CS on
   unit is computed under an exclusive ``flock`` on ``<key>.lock``, and a run
   that finds a unit locked moves on and comes back to it at the end.
 
-The root is ``$DNNGAP_RESULTS`` when set, else ``./results``.
+The root is ``$DNNGAP_RESULTS`` when set, else the repository's ``results/``
+(:func:`default_root`).
 """
 
 from __future__ import annotations
@@ -117,13 +118,34 @@ def _checksum(records: list[dict[str, Any]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def default_root() -> Path:
+    """Where :class:`Store` keeps results unless told otherwise:
+    ``$DNNGAP_RESULTS`` when set; else the ``results/`` folder of the
+    repository the library is installed from (an editable install in a
+    checkout, so that a notebook opened in ``notebooks/`` finds the committed
+    results); else ``./results``.
+
+    >>> default_root().name
+    'results'
+    """
+    if os.environ.get("DNNGAP_RESULTS"):
+        return Path(os.environ["DNNGAP_RESULTS"])
+    checkout = Path(dnngap.__file__).resolve().parents[2]  # lib/dnngap/__init__.py -> the repository
+    if (checkout / "pyproject.toml").is_file() and (checkout / "lib" / "dnngap").is_dir():
+        return checkout / "results"
+    return Path.cwd() / "results"
+
+
 class Store:
-    """A folder of unit result files (see the module docstring)."""
+    """A folder of unit result files (see the module docstring); ``root``
+    defaults to :func:`default_root`.
+
+    >>> Store("/tmp/example").path("0123abcd")
+    PosixPath('/tmp/example/01/0123abcd.json')
+    """
 
     def __init__(self, root: str | os.PathLike | None = None) -> None:
-        if root is None:
-            root = os.environ.get("DNNGAP_RESULTS") or Path.cwd() / "results"
-        self.root = Path(root)
+        self.root = Path(root) if root is not None else default_root()
 
     def __repr__(self) -> str:
         return f"Store({str(self.root)!r})"

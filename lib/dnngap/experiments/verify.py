@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from distributed import Client
 
 #: Fields compared as numbers (relative difference).
-NUMBER_FIELDS: tuple[str, ...] = ("rel_l2", "rel_l2_grid", "rel_l2_mc", "linf", "train_loss")
+NUMBER_FIELDS: tuple[str, ...] = ("rel_l2", "rel_l2_grid", "abs_l2_grid", "rel_l2_mc", "linf", "train_loss")
 #: Fields compared exactly, for CS and the existence network only.
 EXACT_FIELDS: tuple[str, ...] = ("epochs", "stop_reason")
 
@@ -93,7 +93,9 @@ DNN_RTOL: float = 0.10
 #: edited trial that the geometric mean over 20 trials would dilute.
 DNN_TRIAL_RTOL: float = 0.5
 #: The DNN fields compared per trial as well.
-DNN_TRIAL_FIELDS: tuple[str, ...] = ("rel_l2", "rel_l2_grid", "rel_l2_mc", "linf")
+DNN_TRIAL_FIELDS: tuple[str, ...] = ("rel_l2", "rel_l2_grid", "abs_l2_grid", "rel_l2_mc", "linf")
+#: Sparse-grid fields, compared per trial only where the grid is the unit's primary estimator.
+GRID_FIELDS: tuple[str, ...] = ("rel_l2_grid", "abs_l2_grid")
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,7 @@ def verify(spec: ExperimentSpec, store: Store | None = None, *, sample: int = 3,
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 1:
         raise ValueError(f"sample must be an integer >= 1; got {sample!r}")
     store = store or Store()
-    stored = {u: p for u in spec.units() if (p := store.read(u.key)) is not None}
+    stored = {u: {"records": r} for u in spec.units() if (r := runner.read_records(store, u)) is not None}
     report = VerifyReport(spec.name, len(stored))
     chosen = _choose(list(stored), stored, sample, cheapest, seed)
     _recompute(chosen, {u: p["records"] for u, p in stored.items()}, report, client)
@@ -264,7 +266,7 @@ def _compare(unit: Unit, old: list[dict], new: list[dict], report: VerifyReport)
             diff = _geomean_difference(pairs)
             worst = (_geomean(p[0] for p in pairs), _geomean(p[1] for p in pairs))
             tol = DNN_RTOL
-            if name in DNN_TRIAL_FIELDS and not (name == "rel_l2_grid" and _grid_not_primary(old)):
+            if name in DNN_TRIAL_FIELDS and not (name in GRID_FIELDS and _grid_not_primary(old)):
                 trial = max(_relative(x, y) for x, y in pairs)
                 if trial > DNN_TRIAL_RTOL and diff <= tol:  # report the per-trial failure
                     i = int(np.argmax([_relative(x, y) for x, y in pairs]))
@@ -490,7 +492,7 @@ def sample_committed(store: Store | None = None, *, budget: float = COMMITTED_BU
             else:
                 damaged.append((key, f"{store.path(key)}: its configuration does not hash to its key"))
             continue
-        candidates.append((unit, payload["records"]))
+        candidates.append((unit, runner.migrate(payload["records"], unit)))
         if (meas := planning.measurement(key, payload)) is not None:
             measurements.append(meas)
     models = planning.fit_models(measurements)
