@@ -172,9 +172,6 @@ def _why_not_in_paper(u, paper) -> str:
 #: Experiments whose ci scale computes points the paper scale does not; for
 #: the lead to re-plan (moving them onto the paper's grid changes their cost).
 CI_OFF_PAPER = {
-    "e7": "ci: m = 100, 200, 400 (not on the released grid) and CS/existence N <= 300 (paper 2000)",
-    "e7_delta": "ci: m = 400 and N <= 300; the paper scale sweeps at m = 1200 with N <= 2000",
-    "e8": "ci: the existence network in d = 8 with N <= 300 (paper 2000): 4 of 40 units",
 }
 
 

@@ -321,7 +321,7 @@ class ExistenceMethod:
 
     @property
     def label(self) -> str:
-        return f"existence network (δ = {self.delta:.0e})"
+        return f"existence network (N ≤ {self.n_max}, δ = {self.delta:.0e})"
 
 
 @dataclass(frozen=True)
