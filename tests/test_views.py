@@ -139,3 +139,15 @@ def test_committed_e1_matches_the_authors_code():
     (row,) = res.summary("abs_l2_grid", method=net)
     assert row.trials == 20
     assert row.mean == pytest.approx(1.07e-2, rel=0.25)
+
+
+def test_views_sentence_divides_by_the_norm_where_units_matter():
+    """exp_cos5 in d = 1 has ‖f‖ = 1.67: the sentence also gives the ratios divided by it."""
+    spec = ExperimentSpec(name="views5", title="views", scale="smoke", problems=(Problem("exp_cos5", 1, (20,)),),
+                          methods=(CSMethod(n_max=15),), trials=2, test=TestSpec(grid_levels=((1, 6),), mc_points=500))
+    rec = {"function": "exp_cos5", "d": 1, "m": 20, "method": spec.methods[0].label, "method_kind": "cs",
+           "estimator": "monte_carlo"}
+    records = [dict(rec, trial=t, rel_l2=0.1, abs_l2_grid=0.1 * 1.67359958691 * 2) for t in range(2)]
+    text = describe.views(runner.Results(spec, records))
+    assert "CS's errors are 3.3 times this book's" in text
+    assert "divided by $\\|f\\|$ they become 2.0 for CS" in text

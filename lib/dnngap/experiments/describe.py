@@ -77,7 +77,29 @@ def views(results: Results, **where) -> str:
         return "No network or CS point has both measurements."
     sentence = ("Measured as the authors' released code measures it — the absolute $L^2$ error on "
                 "their sparse grid, arithmetic mean over trials — " + " and ".join(parts) + ".")
-    return sentence + _best_network_clause(results, frame, **where)
+    return sentence + _units_clause(frame) + _best_network_clause(results, frame, **where)
+
+
+#: Norms outside this range make the absolute and the relative error differ
+#: visibly by the units alone; :func:`views` then also divides by ``‖f‖``.
+_UNIT_NORMS = (0.8, 1.25)
+
+
+def _units_clause(frame) -> str:
+    """Where ``‖f‖`` is far from 1, the ratios divided by it: the part that is
+    due to the estimator and the statistic rather than to the units."""
+    from .. import functions
+
+    norms = {key: functions.get(key[0]).norm(key[1]) for key in set(zip(frame["function"], frame["d"]))}
+    if any(v is None for v in norms.values()) or all(_UNIT_NORMS[0] <= v <= _UNIT_NORMS[1] for v in norms.values()):
+        return ""
+    scaled = frame.assign(scaled=frame["ratio"] / [norms[key] for key in zip(frame["function"], frame["d"])])
+    parts = [f"{span(g['scaled'].min(), g['scaled'].max())} for {name}"
+             for name, g in (("the networks", scaled[scaled["kind"].isin(NETWORK_KINDS)]),
+                             ("CS", scaled[scaled["kind"] == "cs"])) if not g.empty]
+    return (" Part of these factors is a matter of units: the absolute error is the relative one times "
+            f"$\\|f\\|$ ({span(min(norms.values()), max(norms.values()))} here); divided by $\\|f\\|$ they "
+            f"become {' and '.join(parts)}, the part due to the estimator and the statistic.")
 
 
 def _best_network_clause(results: Results, frame, **where) -> str:
