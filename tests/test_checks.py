@@ -44,15 +44,8 @@ def _fake_dnn(kind: str):
 @pytest.fixture
 def compute(monkeypatch, tmp_path):
     """Compute ``_spec()`` with a fake network (and optionally a capped CS)."""
-    real_fit = runner._fit
-
     def run(dnn: str, cs_max_iter: int | None = None):
-        def fit(method, y, fy, spec, progress):
-            if isinstance(method, DNNMethod):
-                return _fake_dnn(dnn)(y, fy)
-            return real_fit(method, y, fy, spec, progress)
-
-        monkeypatch.setattr(runner, "_fit", fit)
+        monkeypatch.setattr(DNNMethod, "fit", lambda self, y, fy, **kw: _fake_dnn(dnn)(y, fy))
         if cs_max_iter is not None:
             real_cs_fit = cs.fit
             monkeypatch.setattr(cs, "fit", lambda *a, **k: real_cs_fit(*a, **k, max_iter=cs_max_iter))

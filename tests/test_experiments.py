@@ -312,7 +312,7 @@ def test_cli_rejects_unknown_set_key(tmp_path):
     assert out.returncode != 0 and "unknown override(s) ['trails']" in out.stderr
 
 
-def _kinked_fit(method, y, fy, spec, progress):
+def _kinked_fit(method, y, fy, **kw):
     """A 'network' whose error has a kink: f + 1e-3 max(0, y_1 + y_2 - 0.3)."""
     from dnngap import functions
     f = functions.get("exp_cos")
@@ -324,7 +324,7 @@ def _kinked_fit(method, y, fy, spec, progress):
 def test_primary_estimator_is_judged_on_the_units_own_error(monkeypatch, tmp_path):
     # exp_cos is smooth, so its d = 8 level-3 grid integrates f^2 well; the
     # residual has a kink across a hyperplane, which the grid misjudges
-    monkeypatch.setattr(runner, "_fit", _kinked_fit)
+    monkeypatch.setattr(DNNMethod, "fit", _kinked_fit)
     spec = ExperimentSpec(name="est", title="est", scale="smoke", problems=(Problem("exp_cos", 8, (20,)),),
                           methods=(DNNMethod(depth=1, width=5),), trials=2,
                           test=TestSpec(grid_levels=((8, 3),), mc_points=20_000))
@@ -337,11 +337,11 @@ def test_primary_estimator_is_judged_on_the_units_own_error(monkeypatch, tmp_pat
 
 
 def test_grid_stays_primary_where_it_agrees_on_the_error(monkeypatch, tmp_path):
-    smooth = lambda method, y, fy, spec, progress: (
+    smooth = lambda method, y, fy, **kw: (
         (lambda p: np.tile((1 + 1e-3 * np.cos(p[:, 0])) * fy.mean(), (y.shape[0], 1))),
         {"train_loss": [0.0] * y.shape[0], "epochs": [1] * y.shape[0], "stop_reason": ["epochs"] * y.shape[0],
          "device": "cpu"})
-    monkeypatch.setattr(runner, "_fit", smooth)
+    monkeypatch.setattr(DNNMethod, "fit", smooth)
     spec = ExperimentSpec(name="est", title="est", scale="smoke", problems=(Problem("exp_cos", 2, (20,)),),
                           methods=(DNNMethod(depth=1, width=5),), trials=2,
                           test=TestSpec(grid_levels=((2, 8),), mc_points=20_000))

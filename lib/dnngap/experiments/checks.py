@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from .runner import NETWORK_KINDS, Comparison, Results
+from .methods import METHODS
+from .runner import Comparison, Results
 
 #: A trained network must beat the best constant by this factor to count as
 #: having learned more than the mean. A network that returns a constant --
@@ -57,7 +58,7 @@ def solvers_converged(results: Results) -> str:
     bad = results.unconverged()
     names = sorted({f"{r['method']} on {r['function']}, d = {r['d']}, m = {r['m']}" for r in bad})
     _require(not bad, f"{len(bad)} solver trials did not converge: {'; '.join(names[:5])}")
-    n = sum(r["method_kind"] in ("cs", "existence") for r in results.records)
+    n = sum(METHODS[r["method_kind"]].deterministic for r in results.records)
     return f"all {n} CS/existence trials converged"
 
 
@@ -80,12 +81,12 @@ def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[st
     the constant predictor at the largest ``m`` (empty list: it is everywhere).
     What a chapter's prose says about networks that learned little."""
     out: dict[str, list[tuple[str, int]]] = {}
-    kinds = {m.label: m.kind for m in results.spec.methods}
+    roles = {m.label: m.role for m in results.spec.methods}
     for p in results.spec.problems:
         m = results.largest_m(p.function, p.d)
         const = results.constant_error(p.function, p.d)
         for label, row in results.best(m=m, function=p.function, d=p.d).items():
-            if kinds[label] in NETWORK_KINDS:
+            if roles[label] == "network":
                 out.setdefault(label, [])
                 if row.geomean > const / factor:
                     out[label].append((p.function, p.d))
@@ -170,12 +171,12 @@ def architecture_spread(results: Results) -> tuple[float, float]:
     :data:`CONSTANT_FACTOR`, and the gap from the best network to CS."""
     p = results.spec.problems[0]
     m = results.largest_m(p.function, p.d)
-    kinds = {x.label: x.kind for x in results.spec.methods}
+    roles = {x.label: x.role for x in results.spec.methods}
     rows = results.best(m=m, function=p.function, d=p.d)
     const = results.constant_error(p.function, p.d)
     learned = [r.geomean for label, r in rows.items()
-               if kinds[label] in NETWORK_KINDS and r.geomean <= const / CONSTANT_FACTOR]
-    cs = min(r.geomean for label, r in rows.items() if kinds[label] == "cs")
+               if roles[label] == "network" and r.geomean <= const / CONSTANT_FACTOR]
+    cs = min(r.geomean for label, r in rows.items() if roles[label] == "cs")
     return max(learned) / min(learned), min(learned) / cs
 
 
@@ -241,35 +242,37 @@ def e7(results: Results, rtol: float = 1e-3, floor: float = 1e-10) -> list[str]:
     network of hundreds of layers sets the error), its solver converged, and
     the trained network is at least 10x worse than CS."""
     lines = [complete_and_finite(results), solvers_converged(results)]
-    kinds = {m.label: m.kind for m in results.spec.methods}
-    by_key = {}
+    roles = {m.label: m.role for m in results.spec.methods}
+    by_key = {}  # CS and the existence network on the same index set (same N) and trial
     for r in results.records:
-        by_key[(r["function"], r["d"], r["m"], r["trial"], kinds[r["method"]])] = r["rel_l2"]
-    worst = 0.0
-    for (fn, d, m, t, kind), e in by_key.items():
-        if kind == "existence":
-            cs = by_key[(fn, d, m, t, "cs")]
-            worst = max(worst, abs(e - cs) / max(cs, floor))
+        if roles[r["method"]] in ("cs", "existence"):
+            by_key[(r["function"], r["d"], r["m"], r["trial"], r["N"], roles[r["method"]])] = r["rel_l2"]
+    worst, pairs = 0.0, 0
+    for (fn, d, m, t, N, role), e in by_key.items():
+        if role == "existence":
+            cs = by_key[(fn, d, m, t, N, "cs")]
+            worst, pairs = max(worst, abs(e - cs) / max(cs, floor)), pairs + 1
+    _require(pairs > 0, "no existence-network trial with a CS trial on the same index set")
     _require(worst <= rtol, f"existence network differs from CS by {worst:.2e} (relative) in some trial; allowed {rtol:g}")
-    lines.append(f"existence network equals CS per trial to {worst:.1e} (allowed {rtol:g})")
-    if any(k == "dnn" for k in kinds.values()):
+    lines.append(f"existence network equals CS on the same index set, per trial, to {worst:.1e} (allowed {rtol:g})")
+    if any(role == "network" for role in roles.values()):
         lines.append(gap_at_least(results, 10))
     return lines
 
 
 def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
-    """Per trained network (kinds :data:`~dnngap.experiments.runner.NETWORK_KINDS`),
+    """Per trained network (role ``"network"``, :mod:`.methods`),
     per problem ``(function, d)``: its error over the best CS error at the
     problem's largest ``m`` (geometric means over the trials; > 1: CS is better)."""
-    kinds = {m.label: m.kind for m in results.spec.methods}
+    roles = {m.label: m.role for m in results.spec.methods}
     out: dict[str, dict[tuple[str, int], float]] = {}
     for p in results.spec.problems:
         rows = results.best(m=results.largest_m(p.function, p.d), function=p.function, d=p.d)
-        cs = min((r.geomean for label, r in rows.items() if kinds[label] == "cs"), default=None)
+        cs = min((r.geomean for label, r in rows.items() if roles[label] == "cs"), default=None)
         if cs is None:
             continue
         for label, r in rows.items():
-            if kinds[label] in NETWORK_KINDS:
+            if roles[label] == "network":
                 out.setdefault(label, {})[(p.function, p.d)] = r.geomean / cs
     return out
 

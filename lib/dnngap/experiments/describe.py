@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .runner import NETWORK_KINDS, Results
+from .runner import Results
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -65,11 +65,11 @@ def views(results: Results, **where) -> str:
     if frame.empty:
         return ("The authors' measurement is not available for these results (no sparse grid was "
                 "used, e.g. in $d = 16$).")
-    kinds = {m.label: m.kind for m in results.spec.methods}
-    frame = frame.assign(kind=frame["method"].map(kinds))
+    roles = {m.label: m.role for m in results.spec.methods}
+    frame = frame.assign(role=frame["method"].map(roles))
     parts = []
-    for name, group in (("the networks'", frame[frame["kind"].isin(NETWORK_KINDS)]),
-                        ("CS's", frame[frame["kind"] == "cs"])):
+    for name, group in (("the networks'", frame[frame["role"] == "network"]),
+                        ("CS's", frame[frame["role"] == "cs"])):
         if not group.empty:
             parts.append(f"{name} errors are {span(group['ratio'].min(), group['ratio'].max())} times "
                          f"this book's (median {number(float(np.median(group['ratio'])))})")
@@ -95,15 +95,15 @@ def _units_clause(frame) -> str:
         return ""
     scaled = frame.assign(scaled=frame["ratio"] / [norms[key] for key in zip(frame["function"], frame["d"])])
     parts = [f"{span(g['scaled'].min(), g['scaled'].max())} for {name}"
-             for name, g in (("the networks", scaled[scaled["kind"].isin(NETWORK_KINDS)]),
-                             ("CS", scaled[scaled["kind"] == "cs"])) if not g.empty]
+             for name, g in (("the networks", scaled[scaled["role"] == "network"]),
+                             ("CS", scaled[scaled["role"] == "cs"])) if not g.empty]
     return (" Part of these factors is a matter of units: the absolute error is the relative one times "
             f"$\\|f\\|$ ({span(min(norms.values()), max(norms.values()))} here); divided by $\\|f\\|$ they "
             f"become {' and '.join(parts)}, the part due to the estimator and the statistic.")
 
 
 def _best_network_clause(results: Results, frame, **where) -> str:
-    nets = frame[frame["kind"].isin(NETWORK_KINDS)]
+    nets = frame[frame["role"] == "network"]
     if nets.empty:
         return ""
     clauses = []
@@ -118,7 +118,7 @@ def _best_network_clause(results: Results, frame, **where) -> str:
         else:
             text = (f"the best network {where_} is {book['method']} by this book's measurement and "
                     f"{authors['method']} by the authors'")
-        cs = frame[(frame["function"] == fn) & (frame["d"] == d) & (frame["m"] == at) & (frame["kind"] == "cs")]
+        cs = frame[(frame["function"] == fn) & (frame["d"] == d) & (frame["m"] == at) & (frame["role"] == "cs")]
         if not cs.empty:
             text += (f", with {number(book['book'] / cs['book'].min())} times CS's error by this book's "
                      f"measurement and {number(authors['authors'] / cs['authors'].min())} times by the authors'")

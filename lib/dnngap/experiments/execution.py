@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import runner
-from .specs import CSMethod, DNNMethod, ExperimentSpec, RecipeMethod, Unit
+from .specs import ExperimentSpec, Unit
 from .store import Store
 
 if TYPE_CHECKING:
@@ -48,26 +48,13 @@ _worker_data: collections.OrderedDict = collections.OrderedDict()
 # cost estimates (only the order matters)
 # ---------------------------------------------------------------------------
 def unit_cost(unit: Unit) -> float:
-    """A rough, monotone estimate of a unit's compute time (arbitrary units).
-
-    DNN: ``trials × m × P × E`` (``P`` parameters, ``E`` the epoch budget),
-    the flops of full-batch training to the budget; a training recipe the
-    same with ``E`` its nominal evaluations (:attr:`dnngap.recipes.Recipe.cost`). CS and the existence
-    network: ``trials × m × N × 100`` (``N`` = ``n_max``, the index set's size
-    bound), an ``m × N`` matrix applied some hundred times. Only the order
-    matters: larger groups are submitted first so that the last task to finish
-    is a short one.
+    """A rough, monotone estimate of a unit's compute time (arbitrary units):
+    its method's :meth:`~dnngap.experiments.methods.CSMethod.work`, e.g.
+    ``trials × m × P × E`` for a network (the flops of full-batch training to
+    the epoch budget). Only the order matters: larger groups are submitted
+    first so that the last task to finish is a short one.
     """
-    method, T, m = unit.method, unit.spec.trials, unit.m
-    if isinstance(method, DNNMethod):
-        params = method.architecture().n_parameters(unit.problem.d)
-        return float(T * m * params * method.training().resolved_epochs)
-    if isinstance(method, RecipeMethod):
-        from .. import recipes
-        params = method.architecture().n_parameters(unit.problem.d)
-        return float(T * m * params * recipes.get(method.recipe).cost * method.budget)
-    n = method.n_max if isinstance(method, CSMethod) else 4 * method.n_max
-    return float(T * m * n * 100)
+    return unit.method.work(unit.problem.d, unit.m, unit.spec.trials)
 
 
 def group_cost(group: list[Unit]) -> float:

@@ -60,7 +60,6 @@ Examples
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import time
@@ -70,46 +69,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .specs import (CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, RecipeMethod, Unit,
-                    method_from_dict)
+from .methods import METHODS
+from .specs import ExperimentSpec, Unit, method_from_dict
 from .store import Store
 
 #: The device name under which CPU measurements are kept.
 CPU = "cpu"
 #: Method kinds that run on the GPU when one is asked for (the others run on the CPU).
-GPU_KINDS: frozenset[str] = frozenset({"dnn", "recipe"})
+GPU_KINDS: frozenset[str] = frozenset(k for k, cls in METHODS.items() if cls.on_gpu)
 #: An exponent is fitted only where the stored units span at least this
 #: factor in that variable (a narrower range does not determine it).
 MIN_SPREAD = 2.0
 #: The kinds a unit can have (for validating ``kinds`` arguments).
-KINDS: tuple[str, ...] = ("cs", "dnn", "existence", "recipe")
+KINDS: tuple[str, ...] = tuple(METHODS)
 
 
 # ---------------------------------------------------------------------------
 # size and cost class of a method
 # ---------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
-def _index_set_size(kind: str, d: int, n_max: int) -> int:
-    from .. import polynomials
-
-    return polynomials.index_set_size(kind, d, polynomials.largest_order(kind, d, n_max))
-
-
 def size(method, d: int) -> int:
-    """The size ``S`` the cost model uses: network parameters ``P`` for DNNs
-    and recipes, index-set size ``N`` for CS and the existence network.
+    """The size ``S`` the cost model uses: the method's
+    :meth:`~dnngap.experiments.methods.DNNMethod.size` (network parameters
+    ``P`` for networks, index-set size ``N`` for CS and the existence network).
 
     >>> from dnngap.experiments import CSMethod, DNNMethod
     >>> size(DNNMethod(depth=1, width=10), 8), size(CSMethod(n_max=2000), 8)
     (211, 1843)
     """
-    if isinstance(method, (DNNMethod, RecipeMethod)):
-        return int(method.architecture().n_parameters(d))
-    if isinstance(method, CSMethod):
-        return _index_set_size(method.index_set, d, method.n_max)
-    if isinstance(method, ExistenceMethod):
-        return _index_set_size("hyperbolic_cross", d, method.n_max)
-    raise TypeError(f"method must be CSMethod, DNNMethod, ExistenceMethod or RecipeMethod; got {method!r}")
+    _check_method(method)
+    return method.size(d)
 
 
 def cost_class(method) -> str:
@@ -120,15 +108,13 @@ def cost_class(method) -> str:
     >>> cost_class(DNNMethod(depth=4, width=40)), cost_class(CSMethod(lam="cv"))
     ('dnn (single, 50,000 epochs)', 'cs (primal_dual, λ by CV)')
     """
-    if isinstance(method, DNNMethod):
-        return f"dnn ({method.precision}, {method.training().resolved_epochs:,} epochs)"
-    if isinstance(method, RecipeMethod):
-        return f"recipe {method.recipe}" + (f" (budget ×{method.budget:g})" if method.budget != 1 else "")
-    if isinstance(method, CSMethod):
-        return f"cs ({method.solver}" + (", λ by CV)" if method.lam == "cv" else ")")
-    if isinstance(method, ExistenceMethod):
-        return f"existence ({method.training}, δ = {method.delta:g})"
-    raise TypeError(f"method must be CSMethod, DNNMethod, ExistenceMethod or RecipeMethod; got {method!r}")
+    _check_method(method)
+    return method.cost_class()
+
+
+def _check_method(method) -> None:
+    if not isinstance(method, tuple(METHODS.values())):
+        raise TypeError(f"method must be one of {', '.join(c.__name__ for c in METHODS.values())}; got {method!r}")
 
 
 def parse_device(device: str) -> tuple[str, int]:
@@ -212,7 +198,8 @@ class CostModel:
 
     def __str__(self) -> str:
         what = "core-seconds" if self.device == CPU else "GPU-seconds"
-        symbol = "P" if self.cost_class.startswith(("dnn", "recipe")) else "N"
+        kind = METHODS.get(self.cost_class.split()[0])
+        symbol = kind.size_symbol if kind is not None else "S"
         how = (f"fitted to {self.units} units" if self.fitted
                else f"scaled linearly from {self.units} unit{'s' * (self.units != 1)}")
         ranges = f"{symbol} = {_range(self.size_range)}, m = {_range(self.m_range)}"

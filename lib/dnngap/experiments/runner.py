@@ -56,8 +56,8 @@ from typing import Any
 import numpy as np
 
 from .. import functions, quadrature, sampling
-from .specs import (CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod, Unit,
-                    method_key)
+from .methods import METHODS
+from .specs import ExperimentSpec, Problem, Unit, method_key
 from .store import Store, code_version, git_commit
 
 _CHUNK = 50_000
@@ -135,69 +135,6 @@ def _predict_chunked(predict, points: np.ndarray) -> np.ndarray:
     return np.concatenate(parts, axis=-1)
 
 
-def _fit(method, y: np.ndarray, fy: np.ndarray, spec: ExperimentSpec, progress: bool):
-    """Fit all trials; return ``(predict, info)`` where ``info`` maps
-    ``train_loss``, ``epochs``, ``stop_reason`` to per-trial lists, plus
-    ``device``."""
-    d = y.shape[-1]
-    T = y.shape[0]
-    if isinstance(method, CSMethod):
-        from .. import cs, polynomials
-        order = polynomials.largest_order(method.index_set, d, method.n_max)
-        Lambda = polynomials.index_set(method.index_set, d, order)
-        if method.lam == "cv":  # λ per trial by cross-validation on its own samples
-            from .. import tuning
-            chosen = tuning.cross_validate_lambda(y, fy, Lambda, method=method.solver)
-            z, per_trial = tuning.fit_cv(y, fy, Lambda, chosen, method=method.solver)
-            objective, iterations, converged = map(list, zip(*per_trial))
-            lams = chosen.lam.tolist()
-        else:
-            lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
-            sol = cs.fit(y, fy, Lambda, lam=lam, method=method.solver)
-            z = np.asarray(sol.z).reshape(T, -1)
-            objective = np.broadcast_to(np.asarray(sol.objective, float), (T,)).tolist()
-            iterations = np.broadcast_to(np.asarray(sol.iterations), (T,)).tolist()
-            converged = np.broadcast_to(np.asarray(sol.converged), (T,)).tolist()
-            lams = [float(lam)] * T
-        info = {"train_loss": [float(v) for v in objective],
-                "epochs": [int(v) for v in iterations],
-                "stop_reason": ["converged" if c else "max_iter" for c in converged],
-                "device": "cpu", "N": int(len(Lambda)), "lam": lams}
-        return (lambda pts: cs.evaluate(z, pts, Lambda)), info
-    if isinstance(method, DNNMethod):
-        from .. import dnn
-        res = dnn.train(method.architecture(), method.training(), y, fy,
-                        device=spec.device, progress=progress)
-        info = {"train_loss": np.asarray(res.losses, float).tolist(),
-                "epochs": np.asarray(res.epochs).astype(int).tolist(),
-                "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device)}
-        return res.predict, info
-    if isinstance(method, RecipeMethod):
-        from .. import recipes
-        res = recipes.train(method.recipe, method.architecture(), y, fy, seed=method.seed,
-                            budget=method.budget, device=spec.device)
-        info = {"train_loss": np.asarray(res.losses, float).tolist(),
-                "epochs": res.iterations.astype(int).tolist(),
-                "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device),
-                "stages": [{"adam": int(a), "lbfgs": int(b)}
-                           for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}
-        return res.predict, info
-    if isinstance(method, ExistenceMethod):
-        from .. import cs, existence, polynomials
-        order = polynomials.largest_order("hyperbolic_cross", d, method.n_max)
-        Lambda = polynomials.hyperbolic_cross(d, order)
-        lam = cs.DEFAULT_LAMBDA if method.lam is None else method.lam
-        s = existence.required_s(Lambda, method.delta)
-        res = existence.fit_existence_network(y, fy, Lambda, s=s, lam=lam, training=method.training)
-        info = {"train_loss": np.broadcast_to(np.asarray(res.objective, float), (T,)).tolist(),
-                "epochs": np.broadcast_to(np.asarray(res.iterations), (T,)).astype(int).tolist(),
-                "stop_reason": ["converged" if c else "max_iter"
-                                for c in np.broadcast_to(np.asarray(res.converged), (T,))],
-                "device": "cpu", "N": int(len(Lambda))}
-        return res.predict, info
-    raise TypeError(f"unknown method {method!r}")
-
-
 def _none_if_nan(x: float) -> float | None:
     return None if x is None or not math.isfinite(x) else float(x)
 
@@ -238,7 +175,7 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
     T, _, d = y.shape
     fy = f(y.reshape(-1, d)).reshape(T, m)
     tests = data.tests()
-    predict, info = _fit(unit.method, y, fy, unit.spec, progress)
+    predict, info = unit.method.fit(y, fy, device=unit.spec.device, progress=progress)
 
     blocks = [tests["mc"].points]
     if tests["grid"] is not None:
@@ -274,7 +211,7 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             "epochs": int(info["epochs"][t]), "stop_reason": info["stop_reason"][t],
             "seed": unit.spec.sampler.seed, "sampler": unit.spec.sampler.kind,
             "wall_time": wall / T, "device": info["device"],
-            "code": code_version(unit.method.kind), "commit": git_commit(), "timestamp": now,
+            "code": code_version(unit.method), "commit": git_commit(), "timestamp": now,
         }
         if "N" in info:
             rec["N"] = info["N"]
@@ -350,14 +287,12 @@ AUTHORS_VIEW = View("authors", "abs_l2_grid", "mean",
 VIEWS: dict[str, View] = {v.name: v for v in (BOOK_VIEW, AUTHORS_VIEW)}
 
 
-#: Method kinds that are trained networks (compared as "the best network").
-NETWORK_KINDS: frozenset[str] = frozenset({"dnn", "recipe"})
 
 
 @dataclass(frozen=True)
 class Comparison:
     """One problem at one ``m``: the best CS method, the best trained network
-    (kinds :data:`NETWORK_KINDS`: the paper's protocol or a training recipe),
+    (methods of role ``"network"``: the paper's protocol or a training recipe),
     the best existence network (each ``None`` where absent) and the relative
     error of the best constant predictor."""
 
@@ -474,8 +409,8 @@ class Results:
         norm = functions.get(function).norm(d)
         out = {}
         for method in self.spec.methods:
-            if isinstance(method, DNNMethod) and norm:
-                out[method.precision] = math.sqrt(method.training().resolved_tol) / norm
+            if (stop := method.stopping_tolerance()) is not None and norm:
+                out[stop[0]] = math.sqrt(stop[1]) / norm
         return out
 
     def stop_counts(self, **where: Any) -> dict[tuple[str, int, str, int], dict[str, int]]:
@@ -490,7 +425,7 @@ class Results:
     def unconverged(self) -> list[dict[str, Any]]:
         """CS and existence-network records whose solver did not certify convergence."""
         return [r for r in self.records
-                if r["method_kind"] in ("cs", "existence") and r["stop_reason"] != "converged"]
+                if METHODS[r["method_kind"]].deterministic and r["stop_reason"] != "converged"]
 
     def largest_m(self, function: str, d: int) -> int:
         """The largest ``m`` of a problem in the spec."""
@@ -501,14 +436,13 @@ class Results:
         the best network (paper protocol or recipe) and the constant
         predictor (see :class:`Comparison`)."""
         out = []
-        kinds = {m_.label: m_.kind for m_ in self.spec.methods}
+        roles = {m_.label: m_.role for m_ in self.spec.methods}
         for p in self.spec.problems:
             at = m if m is not None else self.largest_m(p.function, p.d)
             rows = [r for r in self.best(m=at, function=p.function, d=p.d).values() if r.trials]
-            groups = {"cs": {"cs"}, "dnn": NETWORK_KINDS, "existence": {"existence"}}
-            best = {kind: min((r for r in rows if kinds[r.method] in group), key=lambda r: r.geomean,
-                              default=None) for kind, group in groups.items()}
-            out.append(Comparison(p.function, p.d, at, best["cs"], best["dnn"], best["existence"],
+            best = {role: min((r for r in rows if roles[r.method] == role), key=lambda r: r.geomean, default=None)
+                    for role in ("cs", "network", "existence")}
+            out.append(Comparison(p.function, p.d, at, best["cs"], best["network"], best["existence"],
                                   self.constant_error(p.function, p.d)))
         return out
 

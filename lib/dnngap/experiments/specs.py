@@ -25,6 +25,8 @@ from typing import Any, ClassVar, Literal, Union, get_args
 
 from .. import functions
 from .._validation import check_choice, check_positive
+from .methods import (METHODS, CSMethod, DNNMethod, ExistenceMethod, Method, RecipeMethod,  # noqa: F401
+                      method_from_dict, method_to_dict)
 
 Scale = Literal["smoke", "ci", "paper"]
 SCALES: tuple[str, ...] = get_args(Scale)
@@ -90,7 +92,7 @@ class Problem:
             raise ValueError(f"m_values must be strictly increasing; got {self.m_values}")
         object.__setattr__(self, "kinds", tuple(self.kinds))
         for kind in self.kinds:
-            _choice("problem.kinds[i]", kind, ("cs", "dnn", "existence", "recipe"))
+            _choice("problem.kinds[i]", kind, tuple(METHODS))
 
     def runs(self, method: "Method") -> bool:
         """Whether ``method`` is computed on this problem."""
@@ -216,195 +218,6 @@ def default_grid_level(d: int) -> int:
     return max(2, 10 - d)
 
 
-@dataclass(frozen=True)
-class CSMethod:
-    """Compressed sensing: weighted square-root LASSO on a Legendre index set.
-
-    See :mod:`dnngap.cs`. The index set is the largest of its kind with at most
-    ``n_max`` elements (:func:`dnngap.polynomials.largest_order`).
-    """
-
-    kind: ClassVar[str] = "cs"
-    index_set: Literal["hyperbolic_cross", "total_degree", "tensor_product"] = "hyperbolic_cross"
-    n_max: int = 2000
-    #: ``None``: :data:`dnngap.cs.DEFAULT_LAMBDA`; a positive number: that λ;
-    #: ``"cv"``: λ chosen per trial by cross-validation on its own training
-    #: samples (:func:`dnngap.tuning.cross_validate_lambda`).
-    lam: float | Literal["cv"] | None = None
-    solver: Literal["primal_dual", "cvxpy"] = "primal_dual"
-
-    def __post_init__(self) -> None:
-        _choice("cs.index_set", self.index_set, ("hyperbolic_cross", "total_degree", "tensor_product"))
-        _positive_int("cs.n_max", self.n_max)
-        if not (self.lam is None or (isinstance(self.lam, str) and self.lam == "cv")):
-            _positive_or("cs.lam", self.lam, "'cv' or None")
-        _choice("cs.solver", self.solver, ("primal_dual", "cvxpy"))
-
-    @property
-    def label(self) -> str:
-        short = {"hyperbolic_cross": "HC", "total_degree": "TD", "tensor_product": "TP"}[self.index_set]
-        if self.lam == "cv":
-            return f"CS ({short}, N ≤ {self.n_max}, λ by CV)"
-        return f"CS ({short}, N ≤ {self.n_max})"
-
-
-@dataclass(frozen=True)
-class DNNMethod:
-    """A fully connected network trained by the paper's protocol (:mod:`dnngap.dnn`).
-
-    Fields mirror :class:`dnngap.dnn.Architecture` and
-    :class:`dnngap.dnn.TrainingConfig`; ``epochs``/``tol`` ``None`` take the
-    precision's preset (single: 50,000 epochs, 5e-7; double: 200,000, 5e-16).
-    """
-
-    kind: ClassVar[str] = "dnn"
-    depth: int = 4
-    width: int = 40
-    activation: Literal["relu", "elu", "tanh", "sigmoid", "softplus"] = "relu"
-    convention: Literal["code", "paper"] = "code"
-    precision: Literal["single", "double"] = "single"
-    epochs: int | None = None
-    tol: float | None = None
-    optimizer: Literal["adam", "sgd"] = "adam"
-    lr0: float = 1e-3
-    init: Literal["normal", "he", "glorot"] = "normal"
-    sigma: float = 0.1
-    same_init: bool = True
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        # dnn's own dataclasses validate every field, naming it
-        self.architecture()
-        self.training()
-
-    def architecture(self):
-        from .. import dnn
-        return dnn.Architecture(depth=self.depth, width=self.width,
-                                activation=self.activation, convention=self.convention)
-
-    def training(self):
-        from .. import dnn
-        return dnn.TrainingConfig(precision=self.precision, epochs=self.epochs, tol=self.tol,
-                                  lr0=self.lr0, optimizer=self.optimizer, init=self.init,
-                                  sigma=self.sigma, same_init=self.same_init, seed=self.seed)
-
-    @property
-    def label(self) -> str:
-        """The architecture's label, with the precision when it is double."""
-        return self.architecture().label + (", double" if self.precision == "double" else "")
-
-
-@dataclass(frozen=True)
-class ExistenceMethod:
-    """The practical existence theorem's network (:mod:`dnngap.existence`).
-
-    Hidden layers emulate the Legendre features of a hyperbolic cross with at
-    most ``n_max`` elements to the a-priori accuracy ``delta`` (the sawtooth
-    depth is :func:`dnngap.existence.required_s`); the last layer is trained
-    with the weighted square-root-LASSO loss, by the CS solver (``"cs"``) or
-    by proximal gradient descent on the last layer alone (``"gradient"``).
-    """
-
-    kind: ClassVar[str] = "existence"
-    n_max: int = 2000
-    delta: float = 1e-8
-    lam: float | None = None
-    training: Literal["cs", "gradient"] = "cs"
-
-    def __post_init__(self) -> None:
-        _positive_int("existence.n_max", self.n_max)
-        if not (isinstance(self.delta, float) and 0 < self.delta < 1):
-            raise ValueError(f"existence.delta must be a float in (0, 1); got {self.delta!r}")
-        if self.lam is not None:
-            _positive_or("existence.lam", self.lam, "None")
-        _choice("existence.training", self.training, ("cs", "gradient"))
-
-    @property
-    def label(self) -> str:
-        return f"existence network (N ≤ {self.n_max}, δ = {self.delta:.0e})"
-
-
-@dataclass(frozen=True)
-class RecipeMethod:
-    """A fully connected network trained by a named recipe (:mod:`dnngap.recipes`).
-
-    A separate kind from :class:`DNNMethod`: a recipe fixes the optimiser,
-    precision, schedule and stopping rule itself, so none of
-    :class:`DNNMethod`'s training fields applies, and :class:`DNNMethod`'s
-    store keys stay as they are. The network is
-    ``dnngap.dnn.Architecture(depth, width, activation)`` in the authors'
-    depth convention (``"code"``: ``depth + 1`` hidden layers).
-
-    Parameters
-    ----------
-    recipe
-        A name in :func:`dnngap.recipes.available`.
-    depth, width
-        :math:`L \\times N` as in :class:`DNNMethod`.
-    activation
-        ``None``: the recipe's own (:attr:`dnngap.recipes.Recipe.activation`).
-    seed
-        Seed of the initial parameters (the same for every trial).
-    budget
-        Factor on every epoch and iteration count of the recipe; 1 (default)
-        is the recipe as designed, smaller values are for quick tests.
-    """
-
-    kind: ClassVar[str] = "recipe"
-    recipe: str = "paper"
-    depth: int = 4
-    width: int = 40
-    activation: Literal["relu", "elu", "tanh", "sigmoid", "softplus"] | None = None
-    seed: int = 0
-    budget: float = 1.0
-
-    def __post_init__(self) -> None:
-        from .. import recipes
-        _choice("recipe.recipe", self.recipe, tuple(recipes.available()))
-        _positive_int("recipe.depth", self.depth)
-        _positive_int("recipe.width", self.width)
-        if self.activation is not None:
-            _choice("recipe.activation", self.activation, ("relu", "elu", "tanh", "sigmoid", "softplus"))
-        _positive_int("recipe.seed", self.seed, minimum=0)
-        if isinstance(self.budget, int) and not isinstance(self.budget, bool):
-            object.__setattr__(self, "budget", float(self.budget))
-        if not (isinstance(self.budget, float) and math.isfinite(self.budget) and self.budget > 0):
-            raise ValueError(f"recipe.budget must be a finite number > 0; got {self.budget!r}")
-
-    @property
-    def resolved_activation(self) -> str:
-        """``activation``, or the recipe's default."""
-        from .. import recipes
-        return self.activation or recipes.get(self.recipe).activation
-
-    def architecture(self):
-        from .. import dnn
-        return dnn.Architecture(depth=self.depth, width=self.width, activation=self.resolved_activation)
-
-    @property
-    def label(self) -> str:
-        """E.g. ``'ReLU 4×40, Adam+L-BFGS (double)'``; the budget when it is not 1."""
-        from .. import recipes
-        name = self.architecture().label.split(" (")[0]
-        budget = f", budget ×{self.budget:g}" if self.budget != 1 else ""
-        return f"{name}, {recipes.get(self.recipe).title}{budget}"
-
-
-Method = Union[CSMethod, DNNMethod, ExistenceMethod, RecipeMethod]
-_METHOD_TYPES = {cls.kind: cls for cls in (CSMethod, DNNMethod, ExistenceMethod, RecipeMethod)}
-
-
-def method_to_dict(method: Method) -> dict[str, Any]:
-    return {"kind": method.kind, **dataclasses.asdict(method)}
-
-
-def method_from_dict(data: dict[str, Any]) -> Method:
-    data = dict(data)
-    kind = data.pop("kind", None)
-    _choice("method.kind", kind, tuple(_METHOD_TYPES))
-    return _construct(_METHOD_TYPES[kind], data, f"method ({kind})")
-
-
 def _construct(cls, data: dict[str, Any], where: str):
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = set(data) - names
@@ -461,8 +274,9 @@ class ExperimentSpec:
         if not self.methods:
             raise ValueError("methods must not be empty")
         for method in self.methods:
-            if not isinstance(method, tuple(_METHOD_TYPES.values())):
-                raise TypeError(f"methods must be CSMethod, DNNMethod, ExistenceMethod or RecipeMethod; got {method!r}")
+            if not isinstance(method, tuple(METHODS.values())):
+                raise TypeError(f"methods must be instances of {', '.join(c.__name__ for c in METHODS.values())}; "
+                                f"got {method!r}")
         labels = [m.label for m in self.methods]
         if len(set(labels)) != len(labels):
             raise ValueError(f"methods must have distinct labels (results are grouped by label); got {labels}")
@@ -601,8 +415,7 @@ class Unit:
     def config(self) -> dict[str, Any]:
         """Everything the unit's numbers depend on (the store key hashes this):
         the resolved configuration and the numerics versions of the code
-        (:func:`dnngap.experiments.store.numerics_versions`, and
-        :data:`dnngap.tuning.NUMERICS_VERSION` where λ is cross-validated)."""
+        (:func:`dnngap.experiments.store.numerics_versions` of its method)."""
         return {
             "function": self.problem.function, "d": self.problem.d, "m": self.m,
             "trials": self.spec.trials,
@@ -618,11 +431,7 @@ class Unit:
     def _numerics(self) -> dict[str, int]:
         from .store import numerics_versions
 
-        versions = numerics_versions(self.method.kind)
-        if getattr(self.method, "lam", None) == "cv":  # λ chosen by dnngap.tuning
-            from .. import tuning
-            versions["tuning"] = tuning.NUMERICS_VERSION
-        return versions
+        return numerics_versions(self.method)
 
     @property
     def key(self) -> str:

@@ -4,9 +4,11 @@ Layout: ``<root>/<key[:2]>/<key>.json`` where ``key`` hashes the unit's
 resolved configuration (:meth:`dnngap.experiments.Unit.config`) together with
 the *numerics versions* its numbers depend on (:func:`numerics_versions`):
 
-``NUMERICS_VERSION`` in :mod:`dnngap.cs`, :mod:`dnngap.dnn`, :mod:`dnngap.existence` and :mod:`dnngap.recipes`
-    one integer per method kind (the existence network also depends on the
-    CS solver's, the training recipes on :mod:`dnngap.dnn`'s);
+``NUMERICS_VERSION`` in the modules each method names (:mod:`.methods`)
+    :mod:`dnngap.cs`, :mod:`dnngap.dnn`, :mod:`dnngap.existence`,
+    :mod:`dnngap.recipes` (the existence network also depends on the CS
+    solver's, the training recipes on :mod:`dnngap.dnn`'s) and
+    :mod:`dnngap.tuning` where CS's λ is cross-validated;
 ``NUMERICS_VERSION`` in :mod:`dnngap.experiments.runner`
     ``data``: what every kind shares, the samples, test sets and error
     estimation (:mod:`dnngap.functions`, :mod:`dnngap.sampling`,
@@ -54,42 +56,41 @@ from typing import Any
 
 import dnngap
 
-#: Per method kind, the numerics versions its numbers depend on: name ->
-#: module holding that ``NUMERICS_VERSION``.
-_NUMERICS = {
-    "cs": {"cs": "dnngap.cs", "data": "dnngap.experiments.runner"},
-    "dnn": {"dnn": "dnngap.dnn", "data": "dnngap.experiments.runner"},
-    "existence": {"existence": "dnngap.existence", "cs": "dnngap.cs",
-                  "data": "dnngap.experiments.runner"},
-    # the "paper" recipe is dnngap.dnn.train
-    "recipe": {"recipes": "dnngap.recipes", "dnn": "dnngap.dnn", "data": "dnngap.experiments.runner"},
-}
-
-
-def numerics_versions(kind: str) -> dict[str, int]:
-    """The numerics versions a method kind's numbers depend on.
+def numerics_versions(method) -> dict[str, int]:
+    """The numerics versions a method's numbers depend on.
 
     Parameters
     ----------
-    kind
-        ``"cs"``, ``"dnn"``, ``"existence"`` or ``"recipe"``.
+    method
+        A method (:mod:`.methods`; its :meth:`numerics_modules`), or a method
+        kind, ``"cs"``, ``"dnn"``, ``"existence"`` or ``"recipe"`` (the kind's
+        own modules).
 
     Returns
     -------
     dict
         Name -> ``NUMERICS_VERSION`` of its module, e.g.
         ``{"cs": 1, "data": 1}``; part of every unit's store key.
+
+    >>> from dnngap.experiments import CSMethod
+    >>> sorted(numerics_versions(CSMethod(lam="cv")))
+    ['cs', 'data', 'tuning']
     """
-    if kind not in _NUMERICS:
-        raise ValueError(f"kind must be one of {', '.join(map(repr, _NUMERICS))}; got {kind!r}")
-    return {name: int(importlib.import_module(module).NUMERICS_VERSION)
-            for name, module in _NUMERICS[kind].items()}
+    from .methods import METHODS
+
+    if isinstance(method, str):
+        if method not in METHODS:
+            raise ValueError(f"kind must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+        modules = dict(METHODS[method].NUMERICS)
+    else:
+        modules = method.numerics_modules()
+    return {name: int(importlib.import_module(module).NUMERICS_VERSION) for name, module in modules.items()}
 
 
-def code_version(kind: str) -> str:
-    """The numerics versions of ``kind`` as one string, e.g. ``"cs-v1+data-v1"``
-    (records' provenance; see :func:`numerics_versions`)."""
-    return "+".join(f"{name}-v{v}" for name, v in numerics_versions(kind).items())
+def code_version(method) -> str:
+    """The numerics versions of a method (or kind) as one string, e.g.
+    ``"cs-v1+data-v1"`` (records' provenance; see :func:`numerics_versions`)."""
+    return "+".join(f"{name}-v{v}" for name, v in numerics_versions(method).items())
 
 
 @functools.lru_cache(maxsize=None)

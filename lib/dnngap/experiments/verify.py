@@ -252,7 +252,7 @@ def _compare(unit: Unit, old: list[dict], new: list[dict], report: VerifyReport)
         return
     old = sorted(old, key=lambda r: r["trial"])
     new = sorted(new, key=lambda r: r["trial"])
-    dnn = unit.method.kind in ("dnn", "recipe")  # trained networks
+    dnn = not unit.method.deterministic  # trained networks: compared through their geometric means
     for name in NUMBER_FIELDS:
         a = [r.get(name) for r in old]
         b = [r.get(name) for r in new]
