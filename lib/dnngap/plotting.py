@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from . import functions
-from .experiments import DNNMethod, RecipeMethod, Results, git_commit
+from .experiments import Results, git_commit
 from .experiments.runner import STATISTICS, VIEWS
 
 _PALETTE = plt.get_cmap("tab10").colors
@@ -85,7 +85,7 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
         fig, ax = plt.subplots(figsize=(5.5, 4))
     fig = ax.figure
     labels = list(methods) if methods is not None else results.methods()
-    kinds = {m.label: m.kind for m in results.spec.methods}
+    stops = {m.label: m.stopping_tolerance() for m in results.spec.methods}
     styles = method_styles(results.methods())
     rows = results.summary(error, function=function, d=d)
     for label in labels:
@@ -103,7 +103,7 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
             ax.fill_between(m, 10 ** (mu - sd), 10 ** (mu + sd), color=st.get("color"), alpha=0.15, linewidth=0)
     if references and error in ("rel_l2", "rel_l2_grid", "rel_l2_mc", "abs_l2_grid"):
         draw_references(ax, results, function, d, absolute=error == "abs_l2_grid",
-                        dnn=any(k == "dnn" for k in (kinds.get(lab) for lab in labels)))
+                        dnn=any(stops.get(lab) is not None for lab in labels))
     ax.set_xlabel("number of samples $m$")
     ylabel = {"rel_l2": "relative $L^2_\\varrho$ error", "rel_l2_grid": "relative $L^2_\\varrho$ error (sparse grid)",
               "rel_l2_mc": "relative $L^2_\\varrho$ error (Monte Carlo)",
@@ -223,17 +223,10 @@ def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cp
 def provenance(results: Results) -> str:
     """:func:`provenance_line` for stored results (what the caption of a figure drawn from them says)."""
     spec = results.spec
-    shortened = [m for m in spec.methods if isinstance(m, DNNMethod) and (m.epochs, m.tol) != (None, None)]
-    note = "" if results.complete else f"incomplete: {len(results.missing)} units missing"
-    if shortened:
-        note = "; ".join(filter(None, [note, "DNN epochs or tolerance changed: not the paper's protocol"]))
-    recipes = [m for m in spec.methods if isinstance(m, RecipeMethod)]
-    if recipes:
-        budgets = sorted({m.budget for m in recipes})
-        note = "; ".join(filter(None, [note, "training recipes " + ", ".join(dict.fromkeys(m.recipe for m in recipes))
-                                       + ("" if budgets == [1.0] else f" (budget ×{', ×'.join(f'{b:g}' for b in budgets)})")]))
-    epochs = [m.training().resolved_epochs for m in spec.methods if isinstance(m, DNNMethod)]
-    epochs += [max(1, round(50_000 * m.budget)) for m in recipes if m.recipe == "paper"]
+    notes = ["" if results.complete else f"incomplete: {len(results.missing)} units missing"]
+    notes += dict.fromkeys(n for m in spec.methods if (n := m.protocol_note()))
+    epochs = [e for m in spec.methods if (e := m.epoch_budget()) is not None]
+    note = "; ".join(filter(None, notes))
     return provenance_line(
         scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
         trials=spec.trials, epochs=epochs,
