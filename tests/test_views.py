@@ -151,3 +151,10 @@ def test_views_sentence_divides_by_the_norm_where_units_matter():
     text = describe.views(runner.Results(spec, records))
     assert "CS's errors are 3.3 times this book's" in text
     assert "divided by $\\|f\\|$ they become 2.0 for CS" in text
+
+
+def test_migrated_records_take_the_current_label(stored):
+    spec, store, _ = stored
+    unit = spec.units()[0]
+    old = [dict(r, method="an old label") for r in store.read(unit.key)["records"]]
+    assert {r["method"] for r in runner.migrate(old, unit)} == {unit.method.label}

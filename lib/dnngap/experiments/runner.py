@@ -530,13 +530,18 @@ def grid_norm(function: str, d: int, level: int) -> float:
 def migrate(records: list[dict[str, Any]], unit: Unit) -> list[dict[str, Any]]:
     r"""Records as this version of the library writes them (in place; returned).
 
+    Every record gets the method's label as this version writes it (a label
+    is derived from the configuration the key hashes, so it may change
+    without a new key).
     Records stored before ``abs_l2_grid`` existed get it from their own
     fields: ``rel_l2_grid`` is :math:`\|f-\hat f\|_G/\|f\|_G` on the
     unit's grid :math:`G`, so ``abs_l2_grid`` = ``rel_l2_grid`` ×
     :func:`grid_norm` -- the same two quadratures the computation uses, exact
     to rounding, with no recomputation (so no numerics bump).
     """
+    label = unit.method.label  # labels are presentation, not part of the key: this version's
     for rec in records:
+        rec["method"] = label
         if "abs_l2_grid" not in rec:
             rel = rec.get("rel_l2_grid")
             rec["abs_l2_grid"] = None if rel is None else rel * grid_norm(
