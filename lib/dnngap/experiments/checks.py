@@ -85,7 +85,7 @@ def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[st
     for p in results.spec.problems:
         m = results.largest_m(p.function, p.d)
         const = results.constant_error(p.function, p.d)
-        for label, row in results.best(m=m, function=p.function, d=p.d).items():
+        for label, row in results.at_m(m, function=p.function, d=p.d).items():
             if roles[label] == "network":
                 out.setdefault(label, [])
                 if row.geomean > const / factor:
@@ -172,7 +172,7 @@ def architecture_spread(results: Results) -> tuple[float, float]:
     p = results.spec.problems[0]
     m = results.largest_m(p.function, p.d)
     roles = {x.label: x.role for x in results.spec.methods}
-    rows = results.best(m=m, function=p.function, d=p.d)
+    rows = results.at_m(m, function=p.function, d=p.d)
     const = results.constant_error(p.function, p.d)
     learned = [r.geomean for label, r in rows.items()
                if roles[label] == "network" and r.geomean <= const / CONSTANT_FACTOR]
@@ -267,7 +267,7 @@ def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
     roles = {m.label: m.role for m in results.spec.methods}
     out: dict[str, dict[tuple[str, int], float]] = {}
     for p in results.spec.problems:
-        rows = results.best(m=results.largest_m(p.function, p.d), function=p.function, d=p.d)
+        rows = results.at_m(results.largest_m(p.function, p.d), function=p.function, d=p.d)
         cs = min((r.geomean for label, r in rows.items() if roles[label] == "cs"), default=None)
         if cs is None:
             continue

@@ -360,15 +360,25 @@ class Results:
         rows.sort(key=lambda r: (r.function, r.d, order.get(r.method, 99), r.m))
         return rows
 
-    def best(self, m: int | None = None, error: str = "rel_l2", **where: Any) -> dict[str, SummaryRow]:
-        """Per method, the summary row at ``m`` (default: the largest ``m``)."""
-        rows = self.summary(error, **where)
-        out = {}
-        for r in rows:
-            if m is None or r.m == m:
-                if r.method not in out or (m is None and r.m > out[r.method].m):
-                    out[r.method] = r
-        return out
+    def at_m(self, m: int, error: str = "rel_l2", **where: Any) -> dict[str, SummaryRow]:
+        """Per method label, its :class:`SummaryRow` at sample size ``m``
+        (methods without records there are absent)."""
+        return {r.method: r for r in self.summary(error, **where) if r.m == m}
+
+    def summary_frame(self, error: str = "rel_l2", **where: Any) -> "pandas.DataFrame":
+        """:meth:`summary` as a numeric table: one row per ``(function, d,
+        method, m)``, columns the :class:`SummaryRow` fields (``geomean``,
+        ``log10_std``, ``mean``, ``minimum``, ``maximum``, ``trials``, ...).
+
+        >>> from dnngap import experiments
+        >>> res = experiments.load(experiments.get("e1", "smoke"), experiments.Store("/nonexistent"))
+        >>> list(res.summary_frame().columns)[:6]
+        ['function', 'd', 'method', 'm', 'trials', 'geomean']
+        """
+        import pandas as pd
+
+        columns = [f.name for f in dataclasses.fields(SummaryRow)]
+        return pd.DataFrame([dataclasses.astuple(r) for r in self.summary(error, **where)], columns=columns)
 
     def views(self, **where: Any) -> "pandas.DataFrame":
         """Both measurements of every point side by side (:data:`BOOK_VIEW`,
@@ -439,7 +449,7 @@ class Results:
         roles = {m_.label: m_.role for m_ in self.spec.methods}
         for p in self.spec.problems:
             at = m if m is not None else self.largest_m(p.function, p.d)
-            rows = [r for r in self.best(m=at, function=p.function, d=p.d).values() if r.trials]
+            rows = [r for r in self.at_m(at, function=p.function, d=p.d).values() if r.trials]
             best = {role: min((r for r in rows if roles[r.method] == role), key=lambda r: r.geomean, default=None)
                     for role in ("cs", "network", "existence")}
             out.append(Comparison(p.function, p.d, at, best["cs"], best["network"], best["existence"],
