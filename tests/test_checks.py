@@ -31,7 +31,7 @@ def _fake_dnn(kind: str):
 
     def fit(y, fy):
         T = y.shape[0]
-        info = {"train_loss": [0.0] * T, "epochs": [50_000] * T, "stop_reason": ["epochs"] * T,
+        info = {"train_loss": [0.0] * T, "steps": [50_000] * T, "stop_reason": ["epochs"] * T,
                 "device": "cpu"}
         if kind == "mean":
             mean = fy.mean(axis=1)

@@ -317,7 +317,7 @@ def _kinked_fit(method, y, fy, **kw):
     from dnngap import functions
     f = functions.get("exp_cos")
     T = y.shape[0]
-    info = {"train_loss": [0.0] * T, "epochs": [1] * T, "stop_reason": ["epochs"] * T, "device": "cpu"}
+    info = {"train_loss": [0.0] * T, "steps": [1] * T, "stop_reason": ["epochs"] * T, "device": "cpu"}
     return (lambda p: np.tile(f(p) + 1e-3 * np.maximum(0, p[:, 0] + p[:, 1] - 0.3), (T, 1))), info
 
 
@@ -339,7 +339,7 @@ def test_primary_estimator_is_judged_on_the_units_own_error(monkeypatch, tmp_pat
 def test_grid_stays_primary_where_it_agrees_on_the_error(monkeypatch, tmp_path):
     smooth = lambda method, y, fy, **kw: (
         (lambda p: np.tile((1 + 1e-3 * np.cos(p[:, 0])) * fy.mean(), (y.shape[0], 1))),
-        {"train_loss": [0.0] * y.shape[0], "epochs": [1] * y.shape[0], "stop_reason": ["epochs"] * y.shape[0],
+        {"train_loss": [0.0] * y.shape[0], "steps": [1] * y.shape[0], "stop_reason": ["epochs"] * y.shape[0],
          "device": "cpu"})
     monkeypatch.setattr(DNNMethod, "fit", smooth)
     spec = ExperimentSpec(name="est", title="est", scale="smoke", problems=(Problem("exp_cos", 2, (20,)),),

@@ -131,7 +131,7 @@ def test_e8_smoke_through_the_store(tmp_path):
     assert res.complete
     recs = res.select(method_kind="recipe")
     assert {r["method"] for r in recs} == {m.label for m in spec.methods if m.kind == "recipe"}
-    assert all(r["code"].startswith("recipes-v") and "stages" in r for r in recs)
+    assert all(r["numerics"].startswith("recipes-v") and "stages" in r for r in recs)
     adam_lbfgs = res.select(method=RecipeMethod(recipe="adam_lbfgs", depth=1, width=10, budget=0.01).label)
     assert all(r["stages"]["adam"] == 10 and 1 <= r["stages"]["lbfgs"] <= 5 for r in adam_lbfgs)
     (comparison,) = res.compare()

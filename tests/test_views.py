@@ -158,3 +158,13 @@ def test_migrated_records_take_the_current_label(stored):
     unit = spec.units()[0]
     old = [dict(r, method="an old label") for r in store.read(unit.key)["records"]]
     assert {r["method"] for r in runner.migrate(old, unit)} == {unit.method.label}
+
+
+def test_old_field_names_are_renamed_on_reading(stored):
+    spec, store, _ = stored
+    unit = spec.units()[0]
+    fresh = store.read(unit.key)["records"]
+    old = [{("epochs" if k == "steps" else "code" if k == "numerics" else k): v for k, v in r.items()} for r in fresh]
+    migrated = runner.migrate(old, unit)
+    assert [r["steps"] for r in migrated] == [r["steps"] for r in fresh]
+    assert all("epochs" not in r and "code" not in r and r["numerics"] for r in migrated)

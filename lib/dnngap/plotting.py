@@ -230,7 +230,7 @@ def provenance(results: Results) -> str:
     return provenance_line(
         scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
         trials=spec.trials, epochs=epochs,
-        numerics=sorted({r["code"] for r in results.records}),
+        numerics=sorted({r["numerics"] for r in results.records}),
         commits=sorted({r["commit"] for r in results.records}), note=note)
 
 

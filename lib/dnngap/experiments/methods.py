@@ -56,7 +56,7 @@ from .._validation import check_choice, check_positive
 
 Role = Literal["cs", "network", "existence"]
 #: ``predict(points (n, d)) -> (trials, n)`` and the per-trial training outcome:
-#: ``train_loss``, ``epochs``, ``stop_reason`` (lists over trials), ``device``,
+#: ``train_loss``, ``steps``, ``stop_reason`` (lists over trials), ``device``,
 #: and where they apply ``N``, ``lam`` (lists), ``stages``.
 Fit = tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]
 
@@ -88,10 +88,10 @@ def _index_set(kind: str, d: int, n_max: int) -> np.ndarray:
 
 
 def _solver_outcome(objective, iterations, converged, T: int) -> dict[str, Any]:
-    """Per-trial ``train_loss`` (the objective), ``epochs`` (iterations) and
+    """Per-trial ``train_loss`` (the objective), ``steps`` (iterations) and
     ``stop_reason`` of a solver that certifies convergence."""
     return {"train_loss": [float(v) for v in np.broadcast_to(np.asarray(objective, float), (T,))],
-            "epochs": [int(v) for v in np.broadcast_to(np.asarray(iterations), (T,))],
+            "steps": [int(v) for v in np.broadcast_to(np.asarray(iterations), (T,))],
             "stop_reason": ["converged" if c else "max_iter" for c in np.broadcast_to(np.asarray(converged), (T,))]}
 
 
@@ -265,7 +265,7 @@ class DNNMethod(_Kind):
 
         res = dnn.train(self.architecture(), self.training(), y, fy, device=device, progress=progress)
         info = {"train_loss": np.asarray(res.losses, float).tolist(),
-                "epochs": np.asarray(res.epochs).astype(int).tolist(),
+                "steps": np.asarray(res.epochs).astype(int).tolist(),
                 "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device)}
         return res.predict, info
 
@@ -420,7 +420,7 @@ class RecipeMethod(_Kind):
         res = recipes.train(self.recipe, self.architecture(), y, fy, seed=self.seed, budget=self.budget,
                             device=device)
         info = {"train_loss": np.asarray(res.losses, float).tolist(),
-                "epochs": res.iterations.astype(int).tolist(),
+                "steps": res.iterations.astype(int).tolist(),
                 "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device),
                 "stages": [{"adam": int(a), "lbfgs": int(b)}
                            for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}

@@ -27,15 +27,18 @@ Every record is one trial of one ``(problem, method, m)`` and holds:
     stored before the field existed get it on reading, exactly, as
     ``rel_l2_grid`` times the same grid's quadrature of :math:`\\|f\\|`
     (:func:`migrate`);
-``train_loss, epochs, stop_reason``
-    training outcome (DNNs: best training MSE, epochs used, ``"tolerance"``,
-    ``"epochs"`` or ``"diverged"``; training recipes: best training MSE,
-    optimiser steps of all stages, the last stage's reason, and ``stages``,
-    ``{"adam": epochs, "lbfgs": iterations}``; CS: the final objective and
-    iterations);
-``seed, wall_time, device, code, commit, timestamp, executor``
+``train_loss, steps, stop_reason``
+    training outcome. Networks: best training MSE, optimiser steps taken
+    (epochs; for a training recipe, the steps of all its stages, with
+    ``stages`` = ``{"adam": epochs, "lbfgs": iterations}``) and why training
+    stopped, ``"tolerance"``, ``"epochs"`` or ``"diverged"``. CS and the
+    existence network: the final objective, solver iterations, and
+    ``"converged"`` (certified) or ``"max_iter"``. (Records stored before
+    the names were settled say ``epochs`` and ``code``; :func:`migrate`
+    renames them on reading.)
+``seed, wall_time, device, numerics, commit, timestamp, executor``
     provenance (``wall_time`` is the unit's time divided by its trials;
-    ``code`` the numerics versions, e.g. ``"cs-v1+data-v1"``, see
+    ``numerics`` the numerics versions, e.g. ``"cs-v1+data-v1"``, see
     :mod:`.store`; ``executor`` ``"local"`` or the Dask worker's address, see
     :mod:`.execution`).
 """
@@ -208,10 +211,10 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             "rel_l2_mc_stderr": _none_if_nan(mc_err.rel_l2_stderr[t]),
             "linf": _none_if_nan(primary.linf[t]),
             "train_loss": _none_if_nan(info["train_loss"][t]),
-            "epochs": int(info["epochs"][t]), "stop_reason": info["stop_reason"][t],
+            "steps": int(info["steps"][t]), "stop_reason": info["stop_reason"][t],
             "seed": unit.spec.sampler.seed, "sampler": unit.spec.sampler.kind,
             "wall_time": wall / T, "device": info["device"],
-            "code": code_version(unit.method), "commit": git_commit(), "timestamp": now,
+            "numerics": code_version(unit.method), "commit": git_commit(), "timestamp": now,
         }
         if "N" in info:
             rec["N"] = info["N"]
@@ -524,6 +527,10 @@ class Results:
 # ---------------------------------------------------------------------------
 # load, and what a run computes (:mod:`.execution` runs them)
 # ---------------------------------------------------------------------------
+#: Record fields renamed since results were first stored: old -> new.
+_RENAMED = {"epochs": "steps", "code": "numerics"}
+
+
 @functools.lru_cache(maxsize=16)
 def grid_norm(function: str, d: int, level: int) -> float:
     r"""The sparse grid's estimate of :math:`\|f\|_{L^2_\rho}`:
@@ -542,7 +549,7 @@ def migrate(records: list[dict[str, Any]], unit: Unit) -> list[dict[str, Any]]:
 
     Every record gets the method's label as this version writes it (a label
     is derived from the configuration the key hashes, so it may change
-    without a new key).
+    without a new key), and the field names of :data:`_RENAMED`.
     Records stored before ``abs_l2_grid`` existed get it from their own
     fields: ``rel_l2_grid`` is :math:`\|f-\hat f\|_G/\|f\|_G` on the
     unit's grid :math:`G`, so ``abs_l2_grid`` = ``rel_l2_grid`` ×
@@ -552,6 +559,9 @@ def migrate(records: list[dict[str, Any]], unit: Unit) -> list[dict[str, Any]]:
     label = unit.method.label  # labels are presentation, not part of the key: this version's
     for rec in records:
         rec["method"] = label
+        for old, new in _RENAMED.items():
+            if old in rec:
+                rec[new] = rec.pop(old)
         if "abs_l2_grid" not in rec:
             rel = rec.get("rel_l2_grid")
             rec["abs_l2_grid"] = None if rel is None else rel * grid_norm(

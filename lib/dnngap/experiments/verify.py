@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 #: Fields compared as numbers (relative difference).
 NUMBER_FIELDS: tuple[str, ...] = ("rel_l2", "rel_l2_grid", "abs_l2_grid", "rel_l2_mc", "linf", "train_loss")
 #: Fields compared exactly, for CS and the existence network only.
-EXACT_FIELDS: tuple[str, ...] = ("epochs", "stop_reason")
+EXACT_FIELDS: tuple[str, ...] = ("steps", "stop_reason")
 
 #: CS / existence: relative tolerance per trial. Recomputing on the same
 #: machine gives identical numbers; a different BLAS or thread count changes
