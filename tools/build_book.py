@@ -21,8 +21,10 @@ So the build has two stages:
    duplicate document) and built with execution off and
    ``-W -n --keep-going``, into ``_build/html``.
 
-Finally every notebook page of the built HTML is checked for at least one
-figure and for error output (see :func:`check_html`).
+Finally the built HTML is checked (see :func:`check_html`): every notebook
+page for at least one figure and for error output, every page's visible
+prose for raw TeX, over-precise factors and decimals, and collapsed ranges
+("between 1.0 and 1.0"; see :func:`check_prose`).
 
 Before any work, ``-p NAME VALUE`` parameters are checked against the
 notebook's ``parameters`` cell (:func:`check_parameters`): an unknown name is
@@ -53,6 +55,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -536,26 +539,247 @@ _ERROR_MARKERS = (
 _FIGURE = re.compile(r"<img\b[^>]*\bsrc=")
 
 
-def check_html(html_dir: Path, names: list[str]) -> list[str]:
-    """Problems with the built notebook pages: missing page, no figure, errors.
+# -- the prose a reader sees -------------------------------------------------
 
-    Every notebook page must contain at least one image and no traceback or
-    error output. Returns a list of human-readable problems (empty if fine).
+#: Elements whose text is not prose: the page's head, scripts and styles,
+#: code (``<pre>``, inline ``<code>``), and the mathematics MathJax typesets.
+_NOT_PROSE_TAGS = frozenset({"head", "script", "style", "template", "noscript", "svg", "math", "textarea",
+                             "pre", "code", "kbd", "samp", "tt"})
+#: Classes that mark the same: ``math`` (``span.math``, ``div.math``: TeX
+#: that MathJax typesets), code blocks (``highlight``), myst-nb's code cells
+#: (``cell_input``) and their outputs (``cell_output``, ``output``: a
+#: DataFrame may rightly show many digits), and Sphinx's heading anchors.
+_NOT_PROSE_CLASSES = frozenset({"math", "highlight", "cell_input", "cell_output", "output", "headerlink"})
+#: Elements that end a run of prose (a sentence never continues across them).
+_BLOCK_TAGS = frozenset({"html", "body", "main", "article", "section", "aside", "nav", "header", "footer",
+                         "div", "p", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead",
+                         "tbody", "tfoot", "tr", "td", "th", "caption", "figure", "figcaption", "details",
+                         "summary", "h1", "h2", "h3", "h4", "h5", "h6", "br", "hr", "pre"})
+_VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+                        "source", "track", "wbr"})
+
+
+class _ProseParser(HTMLParser):
+    """Collects the visible prose of a page as blocks of text (see :func:`prose_blocks`)."""
+
+    def __init__(self, scope: str | None):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._text: list[str] = []
+        self._open: list[tuple[str, bool, bool]] = []  # (tag, not prose, is the scope)
+        self._hidden = 0
+        self._scope = scope
+        self._in_scope = 0 if scope else 1
+
+    def _end_block(self) -> None:
+        text = " ".join("".join(self._text).split())
+        if text:
+            self.blocks.append(text)
+        self._text = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self._end_block()
+        if tag in _VOID_TAGS:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        hidden = tag in _NOT_PROSE_TAGS or bool(classes & _NOT_PROSE_CLASSES)
+        if hidden and not self._hidden and self._in_scope and tag not in _BLOCK_TAGS:
+            # an inline formula or literal: keep the words on either side apart
+            if "math" in classes:
+                self._text.append(" ⟨math⟩ ")
+            elif tag in ("code", "kbd", "samp", "tt"):
+                self._text.append(" ⟨code⟩ ")
+        self._open.append((tag, hidden, tag == self._scope))
+        self._hidden += hidden
+        self._in_scope += tag == self._scope
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in _BLOCK_TAGS:
+            self._end_block()
+
+    def handle_endtag(self, tag):
+        if not any(entry[0] == tag for entry in self._open):
+            return  # a stray end tag
+        while True:
+            name, hidden, scope = self._open.pop()
+            self._hidden -= hidden
+            self._in_scope -= scope
+            if name in _BLOCK_TAGS:
+                self._end_block()
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if self._in_scope and not self._hidden:
+            self._text.append(data)
+
+    def close(self):
+        super().close()
+        self._end_block()
+
+
+def prose_blocks(html: str) -> list[str]:
+    """The visible prose of an HTML page, as a list of blocks (paragraphs,
+    list items, table cells, headings, captions), whitespace collapsed.
+
+    Only the page's ``<article>`` is read when it has one (the theme's
+    navigation and footer repeat titles the article has). Left out: what
+    :data:`_NOT_PROSE_TAGS` and :data:`_NOT_PROSE_CLASSES` name (code, code
+    cells and their outputs, MathJax's mathematics); an inline formula or
+    literal leaves ``⟨math⟩`` or ``⟨code⟩`` in its place. Glued values
+    (``{glue:text}``, myst-nb's ``span.pasted-text``) are prose.
+    """
+    parser = _ProseParser("article" if re.search(r"<article\b", html) else None)
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+#: A number in prose: ``7``, ``2,250``, ``0.8312``, ``2.2·10⁸``, ``−3.5``;
+#: not a piece of an identifier or a longer dotted or hyphenated token (a
+#: version ``1.26.4``, a DOI ``10.1137/20M131309X``, a date ``2026-12-07``,
+#: a commit ``8e18c3c``, ``E7``, ``5e-7``).
+_NUMBER = (r"(?<![\w.,/:@#])(?<!\w[-−])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+           rf"(?:\s?[·×]\s?10[⁻{_SUPERSCRIPT_DIGITS}]+)?(?![\w/@]|[.,:]\d)")
+_NUMBER_RE = re.compile(_NUMBER)
+_RANGE_JOIN = r"\s*(?:–|\bto\b|\band\b)\s*"
+#: A factor or ratio: the number(s) after "factor", "factors", "ratio" (with
+#: "of" and "about", "roughly", "≈" ... between), or before "times", "-fold"
+#: or a "×" that is not a product of two numbers (``10×100`` is a shape).
+_RATIO_RE = re.compile(
+    rf"\b(?:factors?|ratios?)(?:\s+of)?(?:\s+(?:about|around|roughly|nearly|almost|over|under|at\s+least|"
+    rf"at\s+most|up\s+to|some|between|from|~|≈))?\s*(?P<a>{_NUMBER})(?:{_RANGE_JOIN}(?P<b>{_NUMBER}))?"
+    rf"|(?P<c>{_NUMBER})(?:{_RANGE_JOIN}(?P<d>{_NUMBER}))?\s*(?:times\b|-?fold\b|×(?!\s?\d))",
+    re.I)
+#: "between X and Y", "from X to Y", "X–Y" (en dash, spaces allowed) and
+#: "X-Y" (hyphen, no spaces, not part of a longer hyphenated token).
+_RANGE_RES = (
+    re.compile(rf"\bbetween\s+(?P<a>{_NUMBER})\s+and\s+(?P<b>{_NUMBER})", re.I),
+    re.compile(rf"\bfrom\s+(?P<a>{_NUMBER})\s+to\s+(?P<b>{_NUMBER})", re.I),
+    re.compile(rf"(?P<a>{_NUMBER})\s?–\s?(?P<b>{_NUMBER})"),
+    re.compile(r"(?<![\w.,/:@#-])(?P<a>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+               r"-(?P<b>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)(?![\w-]|[.,:]\d)"),
+)
+#: TeX that was not typeset: a backslash command (``\ell``, ``\|``,
+#: ``\(``), a ``$...$`` or ``$$`` pair, a sub- or superscript group.
+_TEX_RE = re.compile(r"\\[A-Za-z]+|\\[^\s\w]|\$\$|\$[^$\s](?:[^$]*[^$\s])?\$(?!\d)|[_^]\{")
+
+
+def significant_digits(number: str) -> int:
+    """How many significant digits a number as printed shows.
+
+    A decimal counts every digit from its first non-zero one, trailing zeros
+    included (``1.0000``: 5, ``0.0120``: 3); an integer's trailing zeros do
+    not count (``50,000``: 1, ``9,143``: 4); ``m·10ᵉ`` counts ``m``.
+    """
+    mantissa = re.split(r"\s?[·×]\s?10", number)[0].replace(",", "").lstrip("-−")
+    if "." in mantissa:
+        digits = mantissa.replace(".", "").lstrip("0")
+        return len(digits) if digits else len(mantissa.split(".")[1])
+    return len(mantissa.strip("0"))
+
+
+def _value(number: str) -> float:
+    """The value of a number as :data:`_NUMBER` matches it (``2.2·10⁸``: 2.2e8)."""
+    match = re.fullmatch(rf"(.+?)(?:[·×]10([⁻{_SUPERSCRIPT_DIGITS}]+))?", re.sub(r"[\s,]", "", number))
+    value = float(match.group(1))
+    if match.group(2):
+        value *= 10.0 ** int(match.group(2).translate(str.maketrans(_SUPERSCRIPT_DIGITS + "⁻", "0123456789-")))
+    return value
+
+
+def _excerpt(text: str, start: int, end: int, width: int = 50) -> str:
+    left, right = max(0, start - width), min(len(text), end + width)
+    return ("…" if left else "") + text[left:right] + ("…" if right < len(text) else "")
+
+
+#: At most this many significant digits for a factor, ratio or decimal.
+MAX_DIGITS = 3
+
+
+def check_prose(html: str) -> list[str]:
+    """Problems in the visible prose of a page (:func:`prose_blocks`).
+
+    Three rules, each reported with the words around the finding:
+
+    * **raw TeX**: a backslash command (``\\ell``, ``\\|``, ``\\mathbb``,
+      ``\\(``), a ``$…$`` or ``$$`` pair, or ``_{`` / ``^{`` in prose. MathJax
+      typesets only the ``math`` elements (the book's sections are
+      ``mathjax_ignore``), so TeX anywhere else is shown as typed.
+    * **over-precise number**: a number with more than :data:`MAX_DIGITS`
+      significant digits (see :func:`significant_digits`) that is either a
+      *factor or ratio* (after "factor", "factors", "ratio", or before
+      "times", "-fold", or "×" that is not a product such as ``10×100``;
+      both ends of "X–Y times", "between X and Y times") or a *decimal* (any
+      number with a decimal point: a measured value shown to 4 digits claims
+      more than the experiment gives). So "a factor 9,143", "6,513 times",
+      "1.0000" and "0.8312" are reported, while counts ("2,250 samples",
+      "1,863,937 points", "50,000 epochs"), years, page ranges and
+      identifiers (versions ``1.26.4``, DOIs, dates, commits) are not.
+      ``dnngap.experiments.describe.number`` prints at most 3 digits.
+    * **collapsed range**: "between X and X", "from X to X", "X–X" or
+      "X-X" whose two ends are the same number (``describe.span`` prints one
+      number instead).
     """
     problems = []
-    for name in names:
-        page = html_dir / "notebooks" / f"{name}.html"
+    for text in prose_blocks(html):
+        for match in _TEX_RE.finditer(text):
+            problems.append(f"raw TeX {match.group()!r}: “{_excerpt(text, *match.span())}”")
+        flagged = set()
+        for match in _RATIO_RE.finditer(text):
+            for group in "abcd":
+                number = match.group(group)
+                if number and significant_digits(number) > MAX_DIGITS:
+                    flagged.add(match.start(group))
+                    problems.append(f"over-precise factor {number!r} (more than {MAX_DIGITS} significant "
+                                    f"digits): “{_excerpt(text, *match.span())}”")
+        for match in _NUMBER_RE.finditer(text):
+            number = match.group()
+            if "." in number.split("·")[0] and match.start() not in flagged \
+                    and significant_digits(number) > MAX_DIGITS:
+                problems.append(f"over-precise number {number!r} (more than {MAX_DIGITS} significant "
+                                f"digits): “{_excerpt(text, *match.span())}”")
+        for pattern in _RANGE_RES:
+            for match in pattern.finditer(text):
+                if _value(match.group("a")) == _value(match.group("b")):
+                    problems.append(f"collapsed range {match.group()!r} (both ends the same): "
+                                    f"“{_excerpt(text, *match.span())}”")
+    return problems
+
+
+def check_html(html_dir: Path, names: list[str], pages: list[str] = ()) -> list[str]:
+    """Problems with the built pages: missing page, no figure, errors, prose.
+
+    ``names`` are notebooks (``notebooks/<name>.html``): each must contain at
+    least one image and no traceback or error output. ``pages`` are the other
+    pages (``book/intro`` for ``book/intro.html``). On every page, the visible
+    prose must pass :func:`check_prose` (no raw TeX, no over-precise factor or
+    decimal, no collapsed range). Returns a list of human-readable problems
+    (empty if fine).
+    """
+    problems = []
+    for name, path in [(n, f"notebooks/{n}") for n in names] + [(None, p) for p in pages]:
+        page = html_dir / f"{path}.html"
         if not page.exists():
             problems.append(f"{page}: page missing")
             continue
         text = page.read_text(encoding="utf-8")
-        if not _FIGURE.search(text):
-            problems.append(f"{page}: no figure")
-        for marker in _ERROR_MARKERS:
-            if marker.search(text):
-                problems.append(f"{page}: error output ({marker.pattern})")
-                break
+        if name is not None:
+            if not _FIGURE.search(text):
+                problems.append(f"{page}: no figure")
+            for marker in _ERROR_MARKERS:
+                if marker.search(text):
+                    problems.append(f"{page}: error output ({marker.pattern})")
+                    break
+        problems += [f"{page}: {problem}" for problem in check_prose(text)]
     return problems
+
+
+def book_pages() -> list[str]:
+    """The toc's pages that are not notebooks (``book/intro``, ...)."""
+    return [f for f in toc_files() if not f.startswith("notebooks/")]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -619,7 +843,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     stage()
     build_html()
-    problems = check_html(HTML, names)
+    problems = check_html(HTML, names, book_pages())
     if problems:
         print("[book] problems in the built pages:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
