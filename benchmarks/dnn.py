@@ -4,9 +4,9 @@ For ReLU networks 1×10, 4×40 and 10×100 (code convention) at d = 8, m = 500,
 T = 20, in float32 and float64, all measured in this run:
 
 - trial-epochs per second of :func:`dnngap.dnn.train` (all T trials as one
-  batched model) and of the sequential reference ``dnngap.dnn._train_sequential``
-  (one ``torch.nn.Sequential`` and ``torch.optim.Adam`` per trial, the plain
-  way), their ratio, and for the smaller networks the ratio against the
+  batched model) and of the sequential reference ``train_sequential`` of
+  ``tests/reference_training.py`` (one ``torch.nn.Sequential`` and
+  ``torch.optim.Adam`` per trial, the plain way), their ratio, and for the smaller networks the ratio against the
   batched engine run with T = 1 per trial;
 - achieved GFLOP/s of batched training, counting the matmul flops of forward
   and backward (forward 2 m sum n_in n_out per trial; backward twice that,
@@ -28,12 +28,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from dnngap import dnn
+from dnngap import dnn, mlp
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from reference_training import train_sequential  # noqa: E402  (the tests' reference)
 
 D, M, TRIALS = 8, 500, 20
 SHAPES = [(1, 10), (4, 40), (10, 100)]
@@ -88,12 +93,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=None, help="timings per method, best kept (default 3, quick 2)")
     parser.add_argument("--device", default="cpu", help="torch device for every method (default cpu)")
     args = parser.parse_args()
-    device = dnn._resolve_device(args.device)  # a clear error if CUDA is missing
+    device = mlp.resolve_device(args.device)  # a clear error if CUDA is missing
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     repeat = args.repeat or (2 if args.quick else 3)
     print(
-        f"torch {torch.__version__}, device {dnn._device_description(device)}, d={D}, m={M}, T={TRIALS}; "
+        f"torch {torch.__version__}, device {mlp.device_description(device)}, d={D}, m={M}, T={TRIALS}; "
         f"rates are the best of {repeat} alternating timings"
     )
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
@@ -119,13 +124,13 @@ def main() -> None:
             seq_cfg = dnn.TrainingConfig(precision=precision, epochs=seq_epochs, history_stride=cfg.history_stride)
             warm_up = dnn.TrainingConfig(precision=precision, epochs=2)  # one-time costs, not timed
             dnn.train(arch, warm_up, y, f, device=device, progress=False)
-            dnn._train_sequential(arch, warm_up, y[:1], f[:1], device=device)
+            train_sequential(arch, warm_up, y[:1], f[:1], device=device)
             rate_b = rate_s = rate_1 = 0.0
             for _ in range(repeat):  # alternate the methods; keep each one's best
                 bmm_now, square_now = matmul_throughput(dtype, args.quick, device)
                 bmm_rate, square_rate = max(bmm_rate, bmm_now), max(square_rate, square_now)
                 rate_b = max(rate_b, trial_epochs_per_second([dnn.train(arch, cfg, y, f, device=device, progress=False)]))
-                sequential = dnn._train_sequential(arch, seq_cfg, y[:seq_trials], f[:seq_trials], device=device)
+                sequential = train_sequential(arch, seq_cfg, y[:seq_trials], f[:seq_trials], device=device)
                 rate_s = max(rate_s, trial_epochs_per_second([sequential]))
                 if shape != (10, 100):  # the batched engine on one trial at a time
                     one = [

@@ -1,8 +1,9 @@
-"""Tests of dnngap.dnn: architectures, initialisation, batched training, prediction.
+"""Tests of dnngap.dnn and dnngap.mlp: architectures, initialisation, batched training, prediction.
 
 The central check is a cross-check between two independent implementations:
 the batched trainer (stacked weights, hand-written masked Adam) against one
-``torch.nn.Sequential`` + ``torch.optim`` optimiser per trial.
+``torch.nn.Sequential`` + ``torch.optim`` optimiser per trial
+(``tests/reference_training.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import numpy as np
 import pytest
 import torch
 
-from dnngap import dnn
+from reference_training import sequential_model, train_sequential
+
+from dnngap import dnn, mlp
 from dnngap.dnn import (
     PRESETS,
     Architecture,
@@ -76,7 +79,7 @@ def test_parameter_count(architecture, d, expected):
     assert architecture.n_parameters(d) == expected
     # cross-check: the torch.nn reference model has the same number of parameters
     theta = torch.zeros(expected, dtype=torch.float64)
-    model = dnn._sequential_model(architecture, d, theta)
+    model = sequential_model(architecture, d, theta)
     assert sum(p.numel() for p in model.parameters()) == expected
 
 
@@ -201,7 +204,7 @@ def test_initial_parameters_same_and_independent():
 
 
 def _segments(arch: Architecture, d: int, theta: torch.Tensor):
-    views = dnn._layer_views(theta[None], arch.layer_sizes(d))
+    views = mlp.layer_views(theta[None], arch.layer_sizes(d))
     return [(w[0], b[0, 0]) for w, b in views]
 
 
@@ -254,7 +257,7 @@ def test_batched_training_equals_sequential_reference(activation, optimizer, lr0
     )
     arch = Architecture(1, 8, activation)
     batched = train(arch, cfg, y, f, device="cpu", progress=False)
-    reference = dnn._train_sequential(arch, cfg, y, f, device="cpu")
+    reference = train_sequential(arch, cfg, y, f, device="cpu")
     assert (batched.stop_reason == reference.stop_reason).all()
     np.testing.assert_array_equal(batched.epochs, reference.epochs)
     # The two differ only by rounding (bmm vs addmm, the order of Adam's
@@ -290,11 +293,11 @@ def test_hand_written_gradient_equals_autograd(activation, masked):
     count = weight_mask.sum(dim=1) if masked else None
     workspace = dnn._Workspace(sizes, activation, x, target, weight_mask, count)
     grad = torch.full_like(theta, math.nan)
-    loss = workspace.loss_and_gradient(dnn._layer_views(theta, sizes), dnn._layer_views(grad, sizes))
+    loss = workspace.loss_and_gradient(mlp.layer_views(theta, sizes), mlp.layer_views(grad, sizes))
     assert torch.isfinite(grad).all()  # every entry written
 
     for t in range(trials):
-        model = dnn._sequential_model(arch, d, theta[t])
+        model = sequential_model(arch, d, theta[t])
         sel = torch.as_tensor(mask[t])
         ref_loss = (model(torch.as_tensor(y[t])[sel]).squeeze(-1) - target[t][sel]).square().mean()
         ref_loss.backward()
@@ -304,7 +307,7 @@ def test_hand_written_gradient_equals_autograd(activation, masked):
         np.testing.assert_allclose(grad[t].numpy(), ref_grad.numpy(), rtol=1e-12, atol=1e-12 * scale)
 
     leaf = theta.clone().requires_grad_(True)
-    residual = dnn._forward(dnn._layer_views(leaf, sizes), dnn._ACTIVATIONS[activation], x) - target
+    residual = mlp.forward(mlp.layer_views(leaf, sizes), mlp.ACTIVATIONS_IN_PLACE[activation], x) - target
     if masked:
         auto_loss = (residual.square() * weight_mask).sum(dim=1) / count
     else:
@@ -342,7 +345,7 @@ def test_stops_at_tolerance_exactly_and_mask_equals_separate_runs():
     assert alone.epochs[0] == e and alone.stop_reason[0] == "tolerance"
     np.testing.assert_allclose(alone.history[0, : e + 1], hist[: e + 1], rtol=1e-10)
     # and the sequential reference agrees on the exact stopping epoch
-    reference = dnn._train_sequential(arch, cfg, y[:1, :3], f[:1, :3])
+    reference = train_sequential(arch, cfg, y[:1, :3], f[:1, :3])
     assert reference.epochs[0] == e and reference.stop_reason[0] == "tolerance"
 
 

@@ -1,4 +1,4 @@
-r"""Fully connected networks and batched training of independent trials.
+r"""The paper's training protocol: batched training of independent trials.
 
 This module reproduces the authors' DNN protocol (see the book's page *The
 paper, and what is known of its experiments*, ``book/paper.md``, "The DNN
@@ -16,36 +16,23 @@ decaying learning rate :math:`\eta_i = \eta_0 (\mathrm{tol}/\eta_0)^{i/E}`.
 Each trial stops as soon as its training MSE is :math:`\le \mathrm{tol}` or
 after :math:`E` epochs, and keeps the weights of lowest training loss.
 
-The :math:`T` trials of an experiment (same architecture, different samples)
-are trained *together* as one batched model: the weights of layer
-:math:`\ell` are stacked into a tensor of shape ``(T, n_out, n_in)`` and
-applied with :func:`torch.baddbmm` to activations stored feature-major,
-``(T, n_in, m)``, one column per sample (for narrow layers the matrix
-products are several times faster this way round). The backward pass is
-written out (the operations autograd would run, into preallocated buffers),
-and the optimiser is implemented with tensor operations on the stacked
-parameters, so every trial has its own Adam state and its own stopping time;
+The network, :class:`Architecture`, its flat parameters and the batched
+forward pass are those of :mod:`dnngap.mlp` (where their conventions are
+stated). The :math:`T` trials of an experiment (same architecture, different
+samples) are trained *together* as one batched model, with the weights of
+layer :math:`\ell` stacked into a tensor of shape ``(T, n_out, n_in)``
+(:func:`dnngap.mlp.layer_views`). The backward pass is written out (the
+operations autograd would run, into preallocated buffers), and the optimiser
+is implemented with tensor operations on the stacked parameters, so every trial has its own Adam state and its own stopping time;
 training them together gives the same numbers as training them one at a time
 (``tests/test_dnn.py`` checks this against :class:`torch.optim.Adam` on one
-network per trial).
+network per trial, ``tests/reference_training.py``).
 
 Conventions
 -----------
-Network
-    ``Architecture(depth=L, width=N)``: an input layer
-    :math:`h_1 = \sigma(W_0 y + b_0)` of width :math:`N`, then more hidden
-    layers :math:`h_{k+1} = \sigma(W_k h_k + b_k)` of width :math:`N`, then
-    a linear output :math:`\Phi(y) = W_H h_H + b_H`. The number :math:`H` of
-    activated hidden layers is :math:`L + 1` with ``convention="code"`` (the
-    authors' code: ``nb_layers = L`` layers *after* the input layer) and
-    :math:`L` with ``convention="paper"``.
-Parameter layout
-    The parameters of one network form a flat vector of length
-    :math:`P` (:meth:`Architecture.n_parameters`): for each layer in order,
-    its weight matrix :math:`W \in \mathbb{R}^{n_\mathrm{out} \times
-    n_\mathrm{in}}` in row-major order (the layer computes :math:`W h + b`,
-    as ``torch.nn.Linear`` stores it), then its bias ``(n_out,)``.
-    ``TrainingResult.parameters`` has shape ``(T, P)``.
+Network and parameters
+    As in :mod:`dnngap.mlp`: ``TrainingResult.parameters`` has shape
+    ``(T, P)``, one flat parameter vector per trial.
 Epochs
     Epoch :math:`i = 0, 1, \dots` evaluates the loss of the current iterate
     :math:`\theta_i` (recorded, compared with the best so far and with the
@@ -65,24 +52,26 @@ from typing import Literal, get_args
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
+from dnngap import mlp
 from dnngap._validation import check_choice, check_positive, check_samples
 from dnngap._validation import check_int as _check_int
+from dnngap.mlp import Architecture
 
 #: Version of the numbers this module produces. Bump it by hand when a change
 #: alters trained networks' results (initialisation, forward or backward pass,
 #: optimiser, learning rate, stopping rule, presets...); refactoring that leaves
 #: them unchanged (up to rounding) keeps it. The results store's key includes it
 #: (:mod:`dnngap.experiments.store`), so a bump recomputes exactly the DNN results.
+#: It also versions :mod:`dnngap.mlp` (the network and its forward pass).
 NUMERICS_VERSION: int = 1
 
 __all__ = [
     "ADAM_BETAS",
     "ADAM_EPS",
     "PRESETS",
-    "Architecture",
+    "Architecture",  # from dnngap.mlp
     "TrainingConfig",
     "TrainingResult",
     "initial_parameters",
@@ -90,8 +79,6 @@ __all__ = [
     "train",
 ]
 
-Activation = Literal["relu", "elu", "tanh", "sigmoid", "softplus"]
-Convention = Literal["code", "paper"]
 Precision = Literal["single", "double"]
 Optimizer = Literal["adam", "sgd"]
 Init = Literal["normal", "he", "glorot"]
@@ -107,22 +94,12 @@ PRESETS: dict[str, tuple[float, int]] = {
     "double": (5e-16, 200_000),
 }
 
-_DTYPES = {"single": torch.float32, "double": torch.float64}
-# Activations, in place where torch has it (the pre-activation is not needed
-# by the backward of baddbmm, and the derivatives of these use the output).
-_ACTIVATIONS = {
-    "relu": torch.relu_,
-    "elu": F.elu_,
-    "tanh": torch.tanh_,
-    "sigmoid": torch.sigmoid_,
-    "softplus": F.softplus,
-}
 _aten = torch.ops.aten
 # Derivatives of the activations for the hand-written backward of train:
 # derivative(grad, h, z) multiplies grad (T, N, m) in place by sigma'(z),
 # given the activation's output h = sigma(z) and, where the derivative needs
 # it (softplus), its input z. They are the kernels torch's autograd runs for
-# the functions of _ACTIVATIONS, so the gradients are autograd's to the bit.
+# the functions of mlp.ACTIVATIONS_IN_PLACE, so the gradients are autograd's to the bit.
 _DERIVATIVES = {
     "relu": lambda grad, h, z: _aten.threshold_backward.grad_input(grad, h, 0, grad_input=grad),
     "elu": lambda grad, h, z: _aten.elu_backward.grad_input(grad, 1.0, 1, 1, True, h, grad_input=grad),
@@ -133,13 +110,6 @@ _DERIVATIVES = {
 # Activations whose derivative needs the input z: train writes h = sigma(z)
 # to another buffer (the same kernel as F.softplus).
 _OUT_OF_PLACE = {"softplus": lambda z, h: _aten.softplus.out(z, 1, 20, out=h)}
-_ACTIVATION_NAMES = {
-    "relu": "ReLU",
-    "elu": "ELU",
-    "tanh": "tanh",
-    "sigmoid": "sigmoid",
-    "softplus": "softplus",
-}
 _STOP_REASONS: tuple[str, ...] = ("epochs", "tolerance", "diverged")  # codes 0, 1, 2
 # Epochs between host synchronisations (progress bar, early exit when every
 # trial has stopped, dropping stopped trials from the batch). Stopping itself
@@ -148,86 +118,11 @@ _SYNC_EVERY = 100
 #: The authors' released code saves a checkpoint whenever the training loss has
 #: fallen by this factor since the last one (``train(..., track_final=True)``).
 _CHECKPOINT_DROP = 16.0
-# Bytes of one activation tensor (T, width, chunk) in predict: cache-sized
-# chunks were fastest (1-4 MiB against 16-64 MiB, measured on the CPU).
-_PREDICT_BYTES = 4 * 2**20
 
 
 # --------------------------------------------------------------------------
-# Architecture and configuration
+# Configuration
 # --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Architecture:
-    r"""A fully connected network of a given depth and width.
-
-    Parameters
-    ----------
-    depth : int
-        :math:`L \ge 1`, the depth in the label :math:`L \times N`.
-    width : int
-        :math:`N \ge 1`, the width of every hidden layer.
-    activation : {'relu', 'elu', 'tanh', 'sigmoid', 'softplus'}
-        :math:`\sigma`, applied elementwise after every hidden layer (the
-        output layer is linear). ``softplus`` is :math:`\log(1 + e^x)`, ``elu``
-        is :math:`x` for :math:`x > 0` and :math:`e^x - 1` otherwise.
-    convention : {'code', 'paper'}
-        How :math:`L` counts hidden layers: ``"code"`` (default, the authors'
-        code, ``nb_layers = L``) builds :math:`L + 1` activated hidden layers,
-        ``"paper"`` builds :math:`L`. Which one the paper's labels use is not
-        known (the book's page *The paper, and what is known of its
-        experiments*, ``book/paper.md``); the label always says which was
-        used.
-
-    Examples
-    --------
-    >>> a = Architecture(4, 40)
-    >>> a.hidden_layers, a.label
-    (5, 'ReLU 4×40 (code: 5 hidden layers)')
-    >>> a.layer_sizes(8)
-    (8, 40, 40, 40, 40, 40, 1)
-    >>> Architecture(1, 10, "tanh", "paper").n_parameters(1)  # 1*10 + 10 + 10 + 1
-    31
-    """
-
-    depth: int
-    width: int
-    activation: Activation = "relu"
-    convention: Convention = "code"
-
-    def __post_init__(self) -> None:
-        _check_int("depth", self.depth, 1)
-        _check_int("width", self.width, 1)
-        check_choice("activation", self.activation, get_args(Activation))
-        check_choice("convention", self.convention, get_args(Convention))
-
-    @property
-    def hidden_layers(self) -> int:
-        """Number :math:`H` of activated hidden layers (``depth + 1`` for "code")."""
-        return self.depth + 1 if self.convention == "code" else self.depth
-
-    @property
-    def label(self) -> str:
-        """E.g. ``'ReLU 4×40 (code: 5 hidden layers)'``."""
-        name = _ACTIVATION_NAMES[self.activation]
-        return (
-            f"{name} {self.depth}×{self.width} "
-            f"({self.convention}: {self.hidden_layers} hidden layers)"
-        )
-
-    def layer_sizes(self, d: int) -> tuple[int, ...]:
-        """Widths ``(d, N, ..., N, 1)`` of input, the :math:`H` hidden layers and output."""
-        _check_int("d", d, 1)
-        return (d,) + (self.width,) * self.hidden_layers + (1,)
-
-    def n_parameters(self, d: int) -> int:
-        r"""Number :math:`P` of weights and biases for input dimension ``d``.
-
-        :math:`P = (d + 1) N + (H - 1)(N + 1) N + N + 1`.
-        """
-        sizes = self.layer_sizes(d)
-        return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
 @dataclass(frozen=True)
@@ -312,7 +207,7 @@ class TrainingConfig:
     @property
     def dtype(self) -> torch.dtype:
         """``torch.float32`` for single, ``torch.float64`` for double precision."""
-        return _DTYPES[self.precision]
+        return mlp.DTYPES[self.precision]
 
 
 def learning_rate(epoch: int | np.ndarray, *, lr0: float, tol: float, epochs: int) -> float | np.ndarray:
@@ -468,80 +363,20 @@ class TrainingResult:
         ndarray, shape (T, n), float64
             :math:`\\Phi_t(y_j)` computed in the training precision on the
             training device (CPU if that is no longer available), then
-            converted to float64.
+            converted to float64 (:func:`dnngap.mlp.predict`, kernel ``"shared"``).
         """
-        pts = np.asarray(points)
-        if pts.ndim != 2 or pts.shape[1] != self.d:
-            raise ValueError(f"points must have shape (n, {self.d}); got {pts.shape}")
-        if chunk_size is not None:
-            _check_int("chunk_size", chunk_size, 1)
-        device = torch.device(self._torch_device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            device = torch.device("cpu")
-        dtype = self.config.dtype
+        choice = check_choice("iterate", iterate, ("best", "final", "authors"))
         weights = {"best": self.parameters, "final": self.final_parameters,
-                   "authors": self.authors_parameters}[check_choice("iterate", iterate, ("best", "final", "authors"))]
+                   "authors": self.authors_parameters}[choice]
         if weights is None:
             raise ValueError(f"iterate={iterate!r} needs train(..., track_final=True)")
-        theta = torch.as_tensor(weights, dtype=dtype, device=device)
-        layers = _layer_views(theta, self.architecture.layer_sizes(self.d))
-        activation = _ACTIVATIONS[self.architecture.activation]
-        n_trials, n = theta.shape[0], pts.shape[0]
-        if chunk_size is None:
-            per_point = n_trials * max(self.architecture.width, 1) * theta.element_size()
-            chunk_size = max(1, _PREDICT_BYTES // per_point)
-        out = np.empty((n_trials, n), dtype=np.float64)
-        with torch.inference_mode():
-            for start in range(0, n, chunk_size):
-                x = torch.as_tensor(pts[start : start + chunk_size], dtype=dtype, device=device)
-                out[:, start : start + x.shape[0]] = (
-                    _forward_shared(layers, activation, x).to(torch.float64).cpu().numpy()
-                )
-        return out
+        return mlp.predict(weights, self.architecture, self.d, points, dtype=self.config.dtype,
+                           device=self._torch_device, chunk_size=chunk_size, kernel="shared")
 
 
 # --------------------------------------------------------------------------
-# Batched model
+# Training
 # --------------------------------------------------------------------------
-
-
-def _layer_views(theta: torch.Tensor, sizes: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Views ``(W (T, n_out, n_in), b (T, n_out, 1))`` into flat parameters ``theta (T, P)``."""
-    n_trials = theta.shape[0]
-    layers = []
-    pos = 0
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        weight = theta[:, pos : pos + n_in * n_out].view(n_trials, n_out, n_in)
-        pos += n_in * n_out
-        bias = theta[:, pos : pos + n_out].view(n_trials, n_out, 1)
-        pos += n_out
-        layers.append((weight, bias))
-    return layers
-
-
-def _forward(layers, activation, h: torch.Tensor) -> torch.Tensor:
-    """Batched network on feature-major inputs: ``h (T, d, m) -> (T, m)``."""
-    for weight, bias in layers[:-1]:
-        h = activation(torch.baddbmm(bias, weight, h))
-    return _output_layer(layers[-1], h)
-
-
-def _output_layer(layer, h: torch.Tensor) -> torch.Tensor:
-    """Linear output ``(T, N, m) -> (T, m)``: ``w h + b`` for ``w (T, 1, N)``, ``b (T, 1, 1)``.
-
-    Written as a broadcast product and a sum rather than a ``bmm`` with one
-    output row: the backward of the latter is a rank-one ``bmm`` (inner
-    dimension 1), which is several times slower on the CPU.
-    """
-    weight, bias = layer
-    return (weight.transpose(1, 2) * h).sum(dim=1) + bias[:, 0]
-
-
-def _forward_shared(layers, activation, x: torch.Tensor) -> torch.Tensor:
-    """Batched network on points shared by all trials: ``x (n, d) -> (T, n)``."""
-    weight, bias = layers[0]
-    h = activation(torch.matmul(weight, x.T) + bias)  # (T, N, n)
-    return _forward(layers[1:], activation, h)
 
 
 class _Workspace:
@@ -574,7 +409,7 @@ class _Workspace:
     sizes : tuple of int
         :meth:`Architecture.layer_sizes`; all hidden layers have one width.
     activation : str
-        A key of :data:`_ACTIVATIONS`.
+        A key of :data:`dnngap.mlp.ACTIVATIONS_IN_PLACE`.
     x : Tensor, shape (T, d, m)
         Inputs, feature-major.
     target : Tensor, shape (T, m)
@@ -588,7 +423,7 @@ class _Workspace:
         self.x, self.target, self.weight_mask, self.count = x, target, weight_mask, count
         # sigma in place (z becomes h), or out of place where sigma' needs z
         self.out_of_place = _OUT_OF_PLACE.get(activation)
-        self.in_place = None if self.out_of_place else _ACTIVATIONS[activation]
+        self.in_place = None if self.out_of_place else mlp.ACTIVATIONS_IN_PLACE[activation]
         self.derivative = _DERIVATIVES[activation]
         n_trials, _, m = x.shape
         hidden = (n_trials, sizes[1], m)
@@ -612,15 +447,15 @@ class _Workspace:
     def loss(self, layers) -> torch.Tensor:
         r"""Forward pass: the losses :math:`\mathcal{L}_t`, shape (T,).
 
-        ``layers`` are the views of :func:`_layer_views`. The network is
-        computed with the operations of :func:`_forward`, into the buffers;
+        ``layers`` are the views of :func:`dnngap.mlp.layer_views`. The network is
+        computed with the operations of :func:`dnngap.mlp.forward`, into the buffers;
         the residual :math:`\Phi - f` is left in ``output``.
         """
         h = self.x
         for (weight, bias), z, a in zip(layers[:-1], self.pre, self.post):
             torch.baddbmm(bias, weight, h, out=z)
             h = self.out_of_place(z, a) if self.out_of_place else self.in_place(z)
-        weight, bias = layers[-1]  # _output_layer, into the buffers
+        weight, bias = layers[-1]  # mlp.output_layer, into the buffers
         torch.mul(weight.transpose(1, 2), h, out=self.scratch)
         residual = torch.sum(self.scratch, dim=1, out=self.output).add_(bias[:, 0]).sub_(self.target)
         if self.weight_mask is None:
@@ -651,26 +486,6 @@ class _Workspace:
                 torch.bmm(layers[k][0].transpose(1, 2), delta, out=spare)
                 delta, spare = spare, delta
         return loss
-
-
-def _resolve_device(device: str | torch.device) -> torch.device:
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(device)
-    except (RuntimeError, TypeError) as err:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or a torch.device; got {device!r}") from err
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} requested but CUDA is not available")
-    return dev
-
-
-def _device_description(dev: torch.device) -> str:
-    if dev.type == "cuda":
-        return f"{dev} ({torch.cuda.get_device_name(dev)})"
-    if dev.type == "cpu":
-        return f"cpu ({torch.get_num_threads()} threads)"
-    return str(dev)
 
 
 def train(
@@ -753,7 +568,7 @@ def train(
     if not isinstance(config, TrainingConfig):
         raise TypeError(f"config must be a TrainingConfig; got {type(config).__name__}")
     y, f_values, mask = check_samples(y, f_values, mask)
-    dev = _resolve_device(device)
+    dev = mlp.resolve_device(device)
     started = time.perf_counter()
 
     n_trials, m, d = y.shape
@@ -810,7 +625,7 @@ def train(
         history_epochs=np.arange(out.history.shape[1]) * stride,
         parameters=out.parameters,
         wall_time=time.perf_counter() - started,
-        device=_device_description(dev),
+        device=mlp.device_description(dev),
         _torch_device=str(dev),
         final_parameters=out.final_parameters,
         authors_parameters=out.authors_parameters,
@@ -912,7 +727,7 @@ class _Batch:
         """Layer views into ``theta`` (updated in place) and into the gradient; work buffers."""
         grad = torch.empty_like(self.theta)  # the gradient, then Adam's denominator
         workspace = _Workspace(sizes, activation, self.x, self.target, self.weight_mask, self.count)
-        return _layer_views(self.theta, sizes), grad, _layer_views(grad, sizes), workspace
+        return mlp.layer_views(self.theta, sizes), grad, mlp.layer_views(grad, sizes), workspace
 
     def record(self, loss: torch.Tensor, epoch: int, stride: int) -> None:
         """Keep improved parameters; write the history every ``stride`` epochs."""
@@ -975,115 +790,3 @@ class _Batch:
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, value[keep])
-
-
-# --------------------------------------------------------------------------
-# Sequential reference (for tests and benchmarks)
-# --------------------------------------------------------------------------
-
-
-def _sequential_model(architecture: Architecture, d: int, theta: torch.Tensor) -> torch.nn.Sequential:
-    """A ``torch.nn.Sequential`` of ``nn.Linear`` layers holding flat parameters ``theta (P,)``."""
-    sizes = architecture.layer_sizes(d)
-    act_modules = {
-        "relu": torch.nn.ReLU,
-        "elu": torch.nn.ELU,
-        "tanh": torch.nn.Tanh,
-        "sigmoid": torch.nn.Sigmoid,
-        "softplus": torch.nn.Softplus,
-    }
-    modules: list[torch.nn.Module] = []
-    pos = 0
-    for k, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layer = torch.nn.Linear(n_in, n_out, dtype=theta.dtype, device=theta.device)
-        with torch.no_grad():
-            layer.weight.copy_(theta[pos : pos + n_in * n_out].view(n_out, n_in))
-            pos += n_in * n_out
-            layer.bias.copy_(theta[pos : pos + n_out])
-            pos += n_out
-        modules.append(layer)
-        if k < len(sizes) - 2:
-            modules.append(act_modules[architecture.activation]())
-    return torch.nn.Sequential(*modules)
-
-
-def _flatten(model: torch.nn.Sequential) -> torch.Tensor:
-    parts = []
-    for layer in model:
-        if isinstance(layer, torch.nn.Linear):
-            parts += [layer.weight.detach().reshape(-1), layer.bias.detach()]
-    return torch.cat(parts)
-
-
-def _train_sequential(
-    architecture: Architecture,
-    config: TrainingConfig,
-    y: np.ndarray,
-    f_values: np.ndarray,
-    *,
-    device: str | torch.device = "cpu",
-) -> TrainingResult:
-    """Reference implementation: the trials one at a time, with ``torch.optim``.
-
-    Same protocol as :func:`train` (same initial parameters, schedule,
-    stopping rules and best-weight checkpointing), written plainly: one
-    ``torch.nn.Sequential`` per trial, :class:`torch.optim.Adam` (or
-    :class:`torch.optim.SGD`), and a host-side check of the loss every epoch.
-    Used to test :func:`train` and as the baseline of ``benchmarks/dnn.py``.
-    """
-    y, f_values, _ = check_samples(y, f_values)
-    dev = _resolve_device(device)
-    started = time.perf_counter()
-    n_trials, m, d = y.shape
-    n_epochs, tol = config.resolved_epochs, config.resolved_tol
-    stride = config.history_stride
-    n_history = n_epochs // stride + 1
-    theta0 = initial_parameters(architecture, d, config, n_trials).to(dev)
-    losses = np.full(n_trials, math.inf)
-    epochs = np.full(n_trials, n_epochs)
-    reasons = np.full(n_trials, "epochs", dtype=object)
-    history = np.full((n_trials, n_history), math.nan)
-    best = theta0.clone()
-    for t in range(n_trials):
-        model = _sequential_model(architecture, d, theta0[t])
-        if config.optimizer == "adam":
-            opt = torch.optim.Adam(model.parameters(), lr=config.lr0, betas=ADAM_BETAS, eps=ADAM_EPS, foreach=False)
-        else:
-            opt = torch.optim.SGD(model.parameters(), lr=config.lr0, foreach=False)
-        x = torch.as_tensor(y[t], dtype=config.dtype, device=dev)
-        target = torch.as_tensor(f_values[t], dtype=config.dtype, device=dev)
-        for epoch in range(n_epochs + 1):
-            opt.zero_grad(set_to_none=True)
-            loss = (model(x).squeeze(-1) - target).square().mean()
-            value = loss.item()
-            if epoch % stride == 0:
-                history[t, epoch // stride] = value
-            if value < losses[t]:
-                losses[t] = value
-                best[t] = _flatten(model)
-            if value <= tol:
-                epochs[t], reasons[t] = epoch, "tolerance"
-                break
-            if not math.isfinite(value):
-                epochs[t], reasons[t] = epoch, "diverged"
-                break
-            if epoch == n_epochs:
-                break
-            loss.backward()
-            for group in opt.param_groups:
-                group["lr"] = learning_rate(epoch, lr0=config.lr0, tol=tol, epochs=n_epochs)
-            opt.step()
-    return TrainingResult(
-        architecture=architecture,
-        config=config,
-        d=d,
-        losses=losses,
-        epochs=epochs,
-        stop_reason=reasons.astype(str),
-        history=history,
-        history_epochs=np.arange(n_history) * stride,
-        parameters=best.cpu().numpy(),
-        wall_time=time.perf_counter() - started,
-        device=_device_description(dev),
-        _torch_device=str(dev),
-    )

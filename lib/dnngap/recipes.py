@@ -11,7 +11,7 @@ error
     \mathcal{L}_t(\theta) = \frac{1}{m} \sum_{i=1}^{m} \bigl(\Phi_\theta(y_{t,i}) - f(y_{t,i})\bigr)^2
 
 of trial :math:`t` over the parameters :math:`\theta \in \mathbb{R}^P` of a
-network :class:`dnngap.dnn.Architecture` (the authors' depth convention,
+network :class:`dnngap.mlp.Architecture` (the authors' depth convention,
 ``"code"``: ``depth + 1`` activated hidden layers), and returns the iterate of
 lowest training loss it evaluated. Recipes are registered by name
 (:data:`RECIPES`, :func:`available`); the experiment catalog refers to them
@@ -49,9 +49,10 @@ Trials
     seeded with ``seed`` (as in the paper).
 Parameters
     A trial's parameters are a flat vector in the layout of
-    :mod:`dnngap.dnn` (per layer, the weight matrix
+    :mod:`dnngap.mlp` (per layer, the weight matrix
     :math:`W \in \mathbb{R}^{n_\mathrm{out}\times n_\mathrm{in}}` row-major,
-    then the bias).
+    then the bias). The network is evaluated by :mod:`dnngap.mlp` too (its
+    ``baddbmm`` output kernel, differentiated by autograd).
 Budget
     Every recipe has a fixed iteration budget; ``budget`` scales all of its
     epoch and iteration counts (``budget=0.01`` for a quick test). The
@@ -83,9 +84,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from . import dnn
+from . import dnn, mlp
 from ._validation import check_int, check_positive, check_samples
 
 #: Version of the numbers this module produces. Bump it by hand when a change
@@ -113,45 +113,21 @@ __all__ = [
 #: Correction pairs kept by L-BFGS.
 LBFGS_HISTORY: int = 50
 
-_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "relu": torch.relu,
-    "elu": F.elu,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "softplus": F.softplus,
-}
-_DTYPES = {"single": torch.float32, "double": torch.float64}
-
 
 # --------------------------------------------------------------------------
-# The batched network (autograd), in the flat layout of dnngap.dnn
+# The batched network (autograd), in the flat layout of dnngap.mlp
 # --------------------------------------------------------------------------
-
-
-def _layers(theta: torch.Tensor, sizes: tuple[int, ...]) -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Views ``(W (T, n_out, n_in), b (T, n_out, 1))`` of flat parameters ``theta (T, P)``."""
-    n_trials, pos, out = theta.shape[0], 0, []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        weight = theta[:, pos : pos + n_in * n_out].reshape(n_trials, n_out, n_in)
-        pos += n_in * n_out
-        out.append((weight, theta[:, pos : pos + n_out].reshape(n_trials, n_out, 1)))
-        pos += n_out
-    return out
 
 
 def _forward(theta: torch.Tensor, sizes: tuple[int, ...], activation: str, x: torch.Tensor) -> torch.Tensor:
     r"""Networks of the trials at their own points: ``x (T, d, m)`` feature-major -> ``(T, m)``.
 
     Layer :math:`k` computes :math:`h \leftarrow \sigma(W_k h + b_k)` (the
-    last one without :math:`\sigma`) as one batched product over trials.
+    last one without :math:`\sigma`) as one batched product over trials
+    (:func:`dnngap.mlp.hidden`, :func:`dnngap.mlp.output_bmm`).
     """
-    sigma = _ACTIVATIONS[activation]
-    layers = _layers(theta, sizes)
-    h = x
-    for weight, bias in layers[:-1]:
-        h = sigma(torch.baddbmm(bias, weight, h))
-    weight, bias = layers[-1]
-    return torch.baddbmm(bias, weight, h)[:, 0, :]
+    layers = mlp.layer_views(theta, sizes)
+    return mlp.output_bmm(layers[-1], mlp.hidden(layers, mlp.ACTIVATIONS[activation], x))
 
 
 def _losses(theta: torch.Tensor, sizes: tuple[int, ...], activation: str, x: torch.Tensor,
@@ -197,7 +173,7 @@ class RecipeResult:
     ----------
     recipe : str
         Its name in :data:`RECIPES`.
-    architecture : dnngap.dnn.Architecture
+    architecture : dnngap.mlp.Architecture
     d : int
         Input dimension.
     precision : {'single', 'double'}
@@ -219,7 +195,7 @@ class RecipeResult:
     """
 
     recipe: str
-    architecture: dnn.Architecture
+    architecture: mlp.Architecture
     d: int
     precision: str
     parameters: np.ndarray
@@ -242,38 +218,24 @@ class RecipeResult:
         """Optimiser steps of every stage together, ``adam_epochs + lbfgs_iterations``."""
         return self.adam_epochs + self.lbfgs_iterations
 
-    def predict(self, points: np.ndarray, *, chunk_size: int = 8192) -> np.ndarray:
+    def predict(self, points: np.ndarray, *, chunk_size: int | None = None) -> np.ndarray:
         r"""Every trial's network at ``points``.
 
         Parameters
         ----------
         points : array_like, shape (n, d)
-        chunk_size : int
-            Points per batch.
+        chunk_size : int, optional
+            Points per batch (default 8192).
 
         Returns
         -------
         ndarray, shape (T, n), float64
-            :math:`\Phi_{\theta_t}(y_j)` computed in :attr:`precision`.
+            :math:`\Phi_{\theta_t}(y_j)` computed in :attr:`precision`
+            (:func:`dnngap.mlp.predict`, kernel ``"batched"``).
         """
-        pts = np.asarray(points, dtype=np.float64)
-        if pts.ndim != 2 or pts.shape[1] != self.d:
-            raise ValueError(f"points must have shape (n, {self.d}); got {pts.shape}")
-        check_int("chunk_size", chunk_size, 1)
-        device = torch.device(self._torch_device)
-        if device.type == "cuda" and not torch.cuda.is_available():
-            device = torch.device("cpu")
-        dtype = _DTYPES[self.precision]
-        theta = torch.as_tensor(self.parameters, dtype=dtype, device=device)
-        sizes = self.architecture.layer_sizes(self.d)
-        out = np.empty((self.trials, pts.shape[0]))
-        with torch.inference_mode():
-            for start in range(0, pts.shape[0], chunk_size):
-                block = torch.as_tensor(pts[start : start + chunk_size].T, dtype=dtype, device=device)
-                x = block.expand(self.trials, *block.shape)
-                out[:, start : start + block.shape[1]] = (
-                    _forward(theta, sizes, self.architecture.activation, x).to(torch.float64).cpu().numpy())
-        return out
+        return mlp.predict(self.parameters, self.architecture, self.d, points,
+                           dtype=mlp.DTYPES[self.precision], device=self._torch_device,
+                           chunk_size=chunk_size, kernel="batched")
 
 
 # --------------------------------------------------------------------------
@@ -281,7 +243,7 @@ class RecipeResult:
 # --------------------------------------------------------------------------
 
 
-def initial(architecture: dnn.Architecture, d: int, trials: int, *, seed: int, init: str = "normal",
+def initial(architecture: mlp.Architecture, d: int, trials: int, *, seed: int, init: str = "normal",
             device: torch.device | str = "cpu") -> torch.Tensor:
     r"""Initial float64 parameters ``(trials, P)``, the same for every trial.
 
@@ -293,7 +255,7 @@ def initial(architecture: dnn.Architecture, d: int, trials: int, *, seed: int, i
     return dnn.initial_parameters(architecture, d, config, trials).to(device)
 
 
-def adam_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, architecture: dnn.Architecture,
+def adam_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, architecture: mlp.Architecture,
                *, epochs: int, lr0: float, lr_final: float) -> StageResult:
     r"""Full-batch Adam on every trial at once, without early stop.
 
@@ -310,7 +272,7 @@ def adam_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, archi
     x : Tensor, shape (T, d, m)
         Samples, feature-major.
     target : Tensor, shape (T, m)
-    architecture : dnngap.dnn.Architecture
+    architecture : dnngap.mlp.Architecture
     epochs : int
         :math:`E`.
     lr0, lr_final : float
@@ -347,7 +309,7 @@ def adam_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, archi
                        stop_reason=np.where(finite, "epochs", "diverged"))
 
 
-def lbfgs_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, architecture: dnn.Architecture,
+def lbfgs_stage(theta: torch.Tensor, x: torch.Tensor, target: torch.Tensor, architecture: mlp.Architecture,
                 *, iterations: int, tolerance_grad: float = 1e-14, tolerance_change: float = 1e-32,
                 history_size: int = LBFGS_HISTORY) -> StageResult:
     r"""Full-batch L-BFGS, trial by trial, each with its own history and line search.
@@ -433,7 +395,7 @@ class Recipe:
     title : str
         Short description for labels, e.g. ``"Adam+L-BFGS (double)"``.
     activation : str
-        The activation it trains by default (:class:`dnngap.dnn.Architecture`).
+        The activation it trains by default (:class:`dnngap.mlp.Architecture`).
     summary : str
         One sentence: what it does and why it might close the gap.
     cost : int
@@ -459,7 +421,7 @@ def recipe(name: str, *, title: str, summary: str, cost: int, activation: str = 
     """Decorator registering a recipe function under ``name`` (see :class:`Recipe`)."""
     if name in RECIPES:
         raise ValueError(f"recipe {name!r} is already registered")
-    dnn.Architecture(1, 1, activation)  # validates the activation, naming it
+    mlp.Architecture(1, 1, activation)  # validates the activation, naming it
 
     def register(function: Callable[..., RecipeResult]) -> Callable[..., RecipeResult]:
         RECIPES[name] = Recipe(name, title, activation, summary, cost, function)
@@ -485,7 +447,7 @@ def _scaled(n: int, budget: float) -> int:
     return max(1, int(round(n * budget)))
 
 
-def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np.ndarray, *,
+def train(name: str, architecture: mlp.Architecture, y: np.ndarray, f_values: np.ndarray, *,
           seed: int = 0, budget: float = 1.0, device: str | torch.device = "auto") -> RecipeResult:
     r"""Train one network per trial by the recipe ``name``.
 
@@ -493,7 +455,7 @@ def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np
     ----------
     name : str
         A key of :data:`RECIPES`.
-    architecture : dnngap.dnn.Architecture
+    architecture : dnngap.mlp.Architecture
         The network (its activation is used as given).
     y : array_like, shape (T, m, d)
         Samples of trial ``t`` in ``y[t]``.
@@ -513,18 +475,18 @@ def train(name: str, architecture: dnn.Architecture, y: np.ndarray, f_values: np
     --------
     >>> rng = np.random.default_rng(0)
     >>> y = rng.uniform(-1, 1, (2, 30, 1))
-    >>> res = train("adam_lbfgs", dnn.Architecture(1, 8, "tanh"), y, np.sin(y[..., 0]), budget=0.01)
+    >>> res = train("adam_lbfgs", mlp.Architecture(1, 8, "tanh"), y, np.sin(y[..., 0]), budget=0.01)
     >>> res.predict(np.zeros((4, 1))).shape, res.adam_epochs.tolist()
     ((2, 4), [10, 10])
     """
     entry = get(name)
-    if not isinstance(architecture, dnn.Architecture):
-        raise TypeError(f"architecture must be a dnngap.dnn.Architecture; got {type(architecture).__name__}")
+    if not isinstance(architecture, mlp.Architecture):
+        raise TypeError(f"architecture must be a dnngap.mlp.Architecture; got {type(architecture).__name__}")
     check_int("seed", seed, 0)
     budget = check_positive("budget", budget)
     y, f_values, _ = check_samples(y, f_values)
     y, f_values = y.astype(np.float64), f_values.astype(np.float64)
-    dev = dnn._resolve_device(device)
+    dev = mlp.resolve_device(device)
     started = time.perf_counter()
     result = entry.function(architecture, y, f_values, seed=seed, budget=budget, device=dev)
     return RecipeResult(**{**result.__dict__, "recipe": name, "wall_time": time.perf_counter() - started})
@@ -536,7 +498,7 @@ def _data(y: np.ndarray, f_values: np.ndarray, device: torch.device) -> tuple[to
     return x, torch.as_tensor(f_values, dtype=torch.float64, device=device)
 
 
-def _result(architecture: dnn.Architecture, d: int, stages: dict[str, StageResult],
+def _result(architecture: mlp.Architecture, d: int, stages: dict[str, StageResult],
             device: torch.device) -> RecipeResult:
     """A double-precision :class:`RecipeResult` from the stages run (the last one is final)."""
     last = list(stages.values())[-1]
@@ -548,7 +510,7 @@ def _result(architecture: dnn.Architecture, d: int, stages: dict[str, StageResul
         adam_epochs=stages["adam"].steps if "adam" in stages else zeros,
         lbfgs_iterations=stages["lbfgs"].steps if "lbfgs" in stages else zeros,
         evaluations=sum(s.evaluations for s in stages.values()), stop_reason=last.stop_reason,
-        wall_time=0.0, device=dnn._device_description(device), _torch_device=str(device))
+        wall_time=0.0, device=mlp.device_description(device), _torch_device=str(device))
 
 
 # --------------------------------------------------------------------------
