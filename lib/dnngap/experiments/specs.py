@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Union, get_args
 
 from .. import functions
-from .._validation import check_choice, check_positive
+from .._validation import check_choice
 from .methods import (METHODS, CSMethod, DNNMethod, ExistenceMethod, Method, RecipeMethod,  # noqa: F401
-                      method_from_dict, method_to_dict)
+                      _positive_int, _positive_or, method_from_dict, method_to_dict)
 
 Scale = Literal["smoke", "ci", "paper"]
 SCALES: tuple[str, ...] = get_args(Scale)
@@ -36,19 +36,6 @@ _SMOOTH_FOR_GRID = ("analytic", "smooth")
 
 
 _choice = check_choice  # the name catalog.py imports
-
-
-def _positive_or(name: str, value: object, alternatives: str) -> None:
-    """:func:`check_positive`, its message naming the other values allowed."""
-    try:
-        check_positive(name, value)
-    except (TypeError, ValueError) as err:
-        raise type(err)(f"{err} (or {alternatives})") from None
-
-
-def _positive_int(name: str, value: object, minimum: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -335,7 +322,7 @@ class ExperimentSpec:
         >>> from dnngap import experiments
         >>> experiments.get("e6", "ci").describe()  # doctest: +NORMALIZE_WHITESPACE
         '5 trials per point; exp_cos in d = 8 at m = 75, 300; methods: CS (HC, N ≤ 2000) ·
-        ReLU 2×20 (code: 3 hidden layers) · ReLU 2×20 (code: 3 hidden layers), double'
+        ReLU 2×20 · ReLU 2×20, double'
         """
         groups: dict[tuple, list[str]] = {}
         for p in self.problems:
