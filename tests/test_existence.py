@@ -1,4 +1,4 @@
-"""Tests of dnngap.existence: the ReLU network of the practical existence theorem.
+"""Tests of the package dnngap.existence: the ReLU network of the practical existence theorem.
 
 Taxonomy: exact values (the sawtooth square equals the piecewise-linear
 interpolant of x^2 and attains its bound 4^-(s+1)), convergence rates (errors
@@ -29,6 +29,7 @@ from dnngap.existence import (
     square_network,
     train_last_layer,
 )
+from dnngap.existence.plan import chebyshev_stages, legendre_chebyshev_coefficients
 
 # Rounding slack for comparisons against exact-arithmetic bounds: a few
 # hundred float64 operations on values of size <= u_nu <= 50.
@@ -94,7 +95,7 @@ def test_repu_product_is_exact():
 # ------------------------------------------------------------ Legendre via Chebyshev
 def test_legendre_chebyshev_coefficients_convex_and_exact():
     n = 12
-    C = existence._legendre_chebyshev_coefficients(n)
+    C = legendre_chebyshev_coefficients(n)
     assert np.all(C >= 0)
     np.testing.assert_allclose(C.sum(axis=1), 1.0, rtol=0, atol=1e-14)
     for j in range(n + 1):
@@ -103,7 +104,7 @@ def test_legendre_chebyshev_coefficients_convex_and_exact():
         np.testing.assert_allclose(C[j, : j + 1], ref, rtol=0, atol=1e-12)
     # and as functions, at a higher degree where the monomial route is useless
     x = np.linspace(-1, 1, 501)
-    C40 = existence._legendre_chebyshev_coefficients(40)
+    C40 = legendre_chebyshev_coefficients(40)
     np.testing.assert_allclose(
         chebyshev.chebval(x, C40[40]), legendre.legval(x, np.eye(41)[40]), atol=1e-13
     )
@@ -111,9 +112,9 @@ def test_legendre_chebyshev_coefficients_convex_and_exact():
 
 def test_chebyshev_doubling_stages_cover_each_degree_once():
     for n in range(2, 40):
-        targets = [t for stage in existence._chebyshev_stages(n) for t, _, _ in stage]
+        targets = [t for stage in chebyshev_stages(n) for t, _, _ in stage]
         assert sorted(targets) == list(range(2, n + 1))
-        assert len(existence._chebyshev_stages(n)) == int(np.ceil(np.log2(n)))
+        assert len(chebyshev_stages(n)) == int(np.ceil(np.log2(n)))
 
 
 # ------------------------------------------------------------ emulated features
@@ -447,3 +448,17 @@ def test_bad_input_is_rejected_before_work():
     with pytest.raises(TypeError, match="must be a FeedForwardNetwork or EmulatedFeatures"):
         existence.layer_table("network")
     assert isinstance(feats, EmulatedFeatures)
+
+
+# ------------------------------------------------------------ the package
+def test_package_exports_its_api_and_keys_results_by_its_numerics_version():
+    """Every public name of the modules is importable from dnngap.existence,
+    and the results store reads the package's NUMERICS_VERSION."""
+    from dnngap import experiments
+    from dnngap.existence import bounds, construction, last_layer, network, tables
+
+    for module in (bounds, construction, last_layer, network, tables):
+        for name in module.__all__:
+            assert getattr(existence, name) is getattr(module, name), (module.__name__, name)
+            assert name in existence.__all__, name
+    assert experiments.numerics_versions("existence")["existence"] == existence.NUMERICS_VERSION == 1
