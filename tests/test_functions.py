@@ -261,6 +261,9 @@ def test_bad_dimension_for_norm():
 def test_invalid_test_function_definitions():
     with pytest.raises(ValueError, match="dims"):
         TestFunction("g", "f(y) = 0", "analytic", (), lambda y: y[:, 0])
+    for dims in ((1, True), (2, 0), (2.0,)):
+        with pytest.raises(ValueError, match=r"dims must be None or a non-empty tuple of integers >= 1"):
+            TestFunction("g", "f(y) = 0", "analytic", dims, lambda y: y[:, 0])
     with pytest.raises(TypeError, match="evaluate"):
         TestFunction("g", "f(y) = 0", "analytic", None, None)
 

@@ -480,6 +480,8 @@ def test_reliability_rejects_bad_input():
         grid_reliability("f1", 2, 2)
     with pytest.raises(ValueError, match=r"rtol must lie in \(0, 1\)"):
         grid_reliability("exp_cos", 2, 2, rtol=0)
+    with pytest.raises(TypeError, match="rtol must be a number; got bool"):
+        grid_reliability("exp_cos", 2, 2, rtol=True)
     with pytest.raises(TypeError, match="function must be a TestFunction"):
         grid_reliability(len, 2, 2)
 
@@ -564,8 +566,10 @@ def test_sparse_grid_rejects_bad_input(args, error, message):
 
 
 def test_sparse_grid_rejects_non_bool_cache():
-    with pytest.raises(TypeError, match="cache must be a bool"):
+    with pytest.raises(TypeError, match="cache must be a bool; got str 'yes'"):
         sparse_grid(2, 2, cache="yes")
+    with pytest.raises(TypeError, match="cache must be a bool; got int 1"):
+        sparse_grid(2, 2, cache=1)
 
 
 def test_errors_dataclass_is_frozen():

@@ -6,7 +6,9 @@ wrong *type* raises :class:`TypeError` (``bool`` is never a number here), a
 value of the right type outside the allowed range or set raises
 :class:`ValueError`; a choice among strings is judged by value only
 (anything not in the set is a ValueError). Messages start with the
-parameter's name and end with ``got <value>``.
+parameter's name and end with ``got <value>``. :func:`is_integer` and
+:func:`is_real` are the type tests of these checks, for arguments that take
+several kinds of value (a seed or a generator, say).
 """
 
 from __future__ import annotations
@@ -15,6 +17,28 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+
+
+def is_integer(value: object) -> bool:
+    """Whether ``value`` is a Python or numpy integer (``bool`` is not).
+
+    Examples
+    --------
+    >>> is_integer(3), is_integer(np.uint8(3)), is_integer(True), is_integer(3.0)
+    (True, True, False, False)
+    """
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value: object) -> bool:
+    """Whether ``value`` is a Python or numpy integer or float (``bool`` is not).
+
+    Examples
+    --------
+    >>> is_real(0.5), is_real(np.float32(0.5)), is_real(2), is_real(False), is_real("1")
+    (True, True, True, False, False)
+    """
+    return is_integer(value) or isinstance(value, (float, np.floating))
 
 
 def check_int(name: str, value: object, minimum: int) -> int:
@@ -26,11 +50,49 @@ def check_int(name: str, value: object, minimum: int) -> int:
     >>> check_int("d", np.int64(3), 1)
     3
     """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_integer(value):
         raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}; got {value}")
     return int(value)
+
+
+def check_optional_int(name: str, value: object, minimum: int) -> int | None:
+    """``None``, or ``value`` as an ``int``: as :func:`check_int`, with messages that allow ``None``.
+
+    Examples
+    --------
+    >>> check_optional_int("batch_size", None, 1) is None
+    True
+    >>> check_optional_int("batch_size", 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: batch_size must be None or an integer >= 1; got 0
+    """
+    if value is None:
+        return None
+    if not is_integer(value):
+        raise TypeError(f"{name} must be None or an integer; got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be None or an integer >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``value`` as a ``bool``; TypeError unless it is a Python or numpy bool.
+
+    Examples
+    --------
+    >>> check_bool("cache", np.True_)
+    True
+    >>> check_bool("cache", 1)
+    Traceback (most recent call last):
+    ...
+    TypeError: cache must be a bool; got int 1
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool; got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 def check_positive(name: str, value: object) -> float:
@@ -46,7 +108,7 @@ def check_positive(name: str, value: object) -> float:
     ...
     ValueError: lam must be a positive number (finite, > 0); got 0
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise TypeError(f"{name} must be a positive real number; got {type(value).__name__} {value!r}")
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive number (finite, > 0); got {value!r}")

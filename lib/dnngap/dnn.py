@@ -55,7 +55,7 @@ import torch
 from tqdm import tqdm
 
 from dnngap import mlp
-from dnngap._validation import check_choice, check_positive, check_samples
+from dnngap._validation import check_bool, check_choice, check_positive, check_samples
 from dnngap._validation import check_int as _check_int
 from dnngap.mlp import Architecture
 
@@ -189,8 +189,7 @@ class TrainingConfig:
         check_choice("optimizer", self.optimizer, get_args(Optimizer))
         check_choice("init", self.init, get_args(Init))
         check_positive("sigma", self.sigma)
-        if not isinstance(self.same_init, (bool, np.bool_)):
-            raise TypeError(f"same_init must be a bool; got {self.same_init!r}")
+        check_bool("same_init", self.same_init)
         _check_int("seed", self.seed, 0)
         _check_int("history_stride", self.history_stride, 1)
 

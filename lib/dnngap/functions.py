@@ -59,6 +59,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import integrate
 
+from dnngap._validation import check_int, is_integer
+
 __all__ = ["DOMAIN_TOL", "TestFunction", "as_points", "available", "get", "register"]
 
 #: Points may lie outside [-1, 1] by at most this much (absorbs rounding in
@@ -68,11 +70,7 @@ DOMAIN_TOL = 1e-12
 
 def _check_d(d: object, dims: tuple[int, ...] | None, name: str) -> int:
     """Validate a dimension ``d`` against the supported ``dims``."""
-    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-        raise TypeError(f"d must be an integer; got {type(d).__name__}")
-    d = int(d)
-    if d < 1:
-        raise ValueError(f"d must be >= 1; got {d}")
+    d = check_int("d", d, 1)
     if dims is not None and d not in dims:
         raise ValueError(
             f"function {name!r} supports d in {list(dims)} only; got d={d}"
@@ -181,7 +179,7 @@ class TestFunction:
             raise ValueError("name must be a non-empty string")
         if self.dims is not None:
             if not self.dims or any(
-                isinstance(k, bool) or not isinstance(k, int) or k < 1 for k in self.dims
+                not is_integer(k) or k < 1 for k in self.dims
             ):
                 raise ValueError(
                     f"dims must be None or a non-empty tuple of integers >= 1; got {self.dims!r}"

@@ -78,6 +78,7 @@ from typing import Literal
 
 import numpy as np
 
+from dnngap._validation import check_bool, is_real
 from dnngap._validation import check_int as _check_int
 from dnngap.functions import TestFunction, as_points
 from dnngap.functions import get as get_function
@@ -429,8 +430,7 @@ def sparse_grid(d: int, level: int, *, cache: bool = True) -> tuple[np.ndarray, 
     """
     d = _check_int("d", d, 1)
     level = _check_int("level", level, 0)
-    if not isinstance(cache, bool):
-        raise TypeError(f"cache must be a bool; got {type(cache).__name__}")
+    cache = check_bool("cache", cache)
     n = sparse_grid_size(d, level)
     if n * d * 8 > _MAX_POINT_BYTES:
         raise ValueError(
@@ -725,7 +725,7 @@ def _resolve_function(function: TestFunction | str, d: int) -> TestFunction:
 
 
 def _check_rtol(rtol: object) -> float:
-    if isinstance(rtol, bool) or not isinstance(rtol, (int, float, np.floating)):
+    if not is_real(rtol):
         raise TypeError(f"rtol must be a number; got {type(rtol).__name__}")
     if not 0 < rtol < 1:
         raise ValueError(f"rtol must lie in (0, 1); got {rtol}")

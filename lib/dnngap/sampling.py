@@ -38,7 +38,7 @@ from typing import Literal
 
 import numpy as np
 
-from dnngap._validation import check_int
+from dnngap._validation import check_int, is_integer
 
 __all__ = ["MATLAB_DEFAULT_SEED", "RELEASED_CONVENTIONS", "RELEASED_M", "as_generator",
            "matlab_convention", "matlab_samples", "released_convention", "released_m",
@@ -178,7 +178,7 @@ def as_generator(rng: object, *, name: str = "rng") -> np.random.Generator:
     """
     if isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+    if is_integer(rng):
         if rng < 0:
             raise ValueError(f"{name} seed must be non-negative; got {rng}")
         return np.random.default_rng(int(rng))
@@ -284,7 +284,7 @@ def matlab_samples(
         return out
     if seed is None:
         seed = MATLAB_DEFAULT_SEED
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    elif not is_integer(seed):
         raise ValueError(f"seed must be None, a non-negative integer or 'per_trial'; got {seed!r}")
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32); got {seed}")

@@ -95,7 +95,7 @@ import numpy as np
 import torch
 
 from .. import polynomials
-from .._validation import check_choice, check_positive
+from .._validation import check_choice, check_int, check_optional_int, check_positive
 from . import _tuning, homotopy, pdhg, reference
 from .certificate import accepted, certify
 
@@ -334,22 +334,15 @@ def solve(
         else (_tuning.CVXPY_TOL, _tuning.CVXPY_MAX_ITER)
     )
     tol = default_tol if tol is None else check_positive("tol", tol)
-    if max_iter is None:
-        max_iter = default_iter
-    elif isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}")
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1
-    ):
-        raise ValueError(f"batch_size must be a positive integer or None; got {batch_size!r}")
+    max_iter = default_iter if max_iter is None else check_int("max_iter", max_iter, 1)
+    batch_size = check_optional_int("batch_size", batch_size, 1)
     device = torch.device(device)
     if threads is not None:
         if method != "cvxpy":
             raise ValueError(
                 "threads applies to method='cvxpy' only; for 'primal_dual' use torch.set_num_threads"
             )
-        if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
-            raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
+        threads = check_int("threads", threads, 1)
 
     start = time.perf_counter()
     if method == "cvxpy":
