@@ -102,7 +102,7 @@ ACTIVATION_NAMES: dict[str, str] = {
     "relu": "ReLU", "elu": "ELU", "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus",
 }
 # Bytes of one activation tensor (T, width, chunk) in predict with the
-# "shared" kernel (see book/performance.md, "Prediction chunks").
+# "shared" kernel: cache-sized (book/performance.md, "Prediction chunks").
 _PREDICT_BYTES = 4 * 2**20
 # Points per block in predict with the "batched" kernel.
 _BATCHED_CHUNK = 8192

@@ -80,12 +80,9 @@ LAMBDA_GRID: np.ndarray = np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1])
 
 #: Number of folds. 3, not the customary 5: the cost is dominated by the
 #: fold-fits at the first λ that interpolates (smaller λ reuse them, larger λ
-#: are cheap), i.e. by ``folds`` solves as expensive as the fixed-λ fit.
-#: Measured on 5 trials, hyperbolic cross N ≤ 2000, m = 300, including the
-#: final fit: ``exp_cos`` d = 2 and 8 cost 3.5 and 3.7 times a fixed-λ fit
-#: with 3 folds, 7.6 and 10.7 times with 5; ``halfspace`` d = 2 15 and 51
-#: times (its subsampled interpolation problems are slow: 400-500 homotopy
-#: breakpoints). The choices were the same with 3 and 5 folds.
+#: are cheap), i.e. by ``folds`` solves as expensive as the fixed-λ fit. The
+#: measurements behind the choice are in ``book/performance.md``
+#: ("Cross-validation of λ").
 DEFAULT_FOLDS: int = 3
 
 #: Relative tolerance within which two mean validation errors count as a tie.
