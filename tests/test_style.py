@@ -1,4 +1,4 @@
-"""Style rules checked on the library's source: short functions."""
+"""Style rules checked on the library's source: short functions, modules of one concept."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from pathlib import Path
 
 LIB = Path(__file__).resolve().parents[1] / "lib" / "dnngap"
 MAX_LINES = 120  # lines of code per function, its docstring excluded
+MAX_MODULE_LINES = 800  # lines per module, docstrings included
+# Modules still longer, each to be split by concept (a debt, not a licence):
+# the test fails once one of them is short enough, to remove it here.
+OVERSIZED_MODULES = {"quadrature.py"}
 
 
 def _code_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
@@ -35,3 +39,15 @@ def long_functions(root: Path = LIB, limit: int = MAX_LINES) -> list[str]:
 def test_no_function_longer_than_the_limit():
     offenders = long_functions()
     assert not offenders, f"functions with more than {MAX_LINES} lines of code: {offenders}"
+
+
+def long_modules(root: Path = LIB, limit: int = MAX_MODULE_LINES) -> set[str]:
+    """Paths (relative to ``root``) of the modules of ``root`` with more than ``limit`` lines."""
+    return {str(path.relative_to(root)) for path in sorted(root.rglob("*.py"))
+            if len(path.read_text().splitlines()) > limit}
+
+
+def test_no_module_longer_than_the_limit():
+    offenders = long_modules()
+    assert not offenders - OVERSIZED_MODULES, f"modules with more than {MAX_MODULE_LINES} lines: {offenders}"
+    assert OVERSIZED_MODULES <= offenders, f"now short enough, remove from OVERSIZED_MODULES: {OVERSIZED_MODULES - offenders}"
