@@ -23,8 +23,9 @@ samples) are trained *together* as one batched model, with the weights of
 layer :math:`\ell` stacked into a tensor of shape ``(T, n_out, n_in)``
 (:func:`dnngap.mlp.layer_views`). The backward pass is written out (the
 operations autograd would run, into preallocated buffers), and the optimiser
-is implemented with tensor operations on the stacked parameters, so every trial has its own Adam state and its own stopping time;
-training them together gives the same numbers as training them one at a time
+is implemented with tensor operations on the stacked parameters, so every
+trial has its own Adam state and its own stopping time; training them
+together gives the same numbers as training them one at a time
 (``tests/test_dnn.py`` checks this against :class:`torch.optim.Adam` on one
 network per trial, ``tests/reference_training.py``).
 
