@@ -87,6 +87,18 @@ def _index_set(kind: str, d: int, n_max: int) -> np.ndarray:
     return Lambda
 
 
+#: How labels write the activations.
+_ACTIVATION_LABELS = {"relu": "ReLU", "elu": "ELU", "tanh": "tanh", "sigmoid": "sigmoid", "softplus": "softplus"}
+
+
+def _network_label(depth: int, width: int, activation: str, convention: str) -> str:
+    """``'ReLU 4×40'`` in the authors' convention (``depth + 1`` activated
+    hidden layers, stated once in the book, not in labels); the paper
+    convention says so: ``'ReLU 4×40 (paper: 4 hidden layers)'``."""
+    name = f"{_ACTIVATION_LABELS.get(activation, activation)} {depth}×{width}"
+    return name if convention == "code" else f"{name} ({convention}: {depth} hidden layers)"
+
+
 def _solver_outcome(objective, iterations, converged, T: int) -> dict[str, Any]:
     """Per-trial ``train_loss`` (the objective), ``steps`` (iterations) and
     ``stop_reason`` of a solver that certifies convergence."""
@@ -241,8 +253,18 @@ class DNNMethod(_Kind):
 
     @property
     def label(self) -> str:
-        """The architecture's label, with the precision when it is double."""
-        return self.architecture().label + (", double" if self.precision == "double" else "")
+        """Short: ``'ReLU 4×40'``, with ``', double'`` in double precision.
+
+        :math:`L \\times N` counts as the authors' code does (``convention="code"``,
+        :math:`L + 1` activated hidden layers; the book says so once, not in
+        every label); the other convention is named:
+        ``'ReLU 4×40 (paper: 4 hidden layers)'``.
+
+        >>> DNNMethod(4, 40).label, DNNMethod(4, 40, convention="paper", precision="double").label
+        ('ReLU 4×40', 'ReLU 4×40 (paper: 4 hidden layers), double')
+        """
+        return _network_label(self.depth, self.width, self.activation, self.convention) + (
+            ", double" if self.precision == "double" else "")
 
     def stopping_tolerance(self) -> tuple[str, float] | None:
         """``(precision, tol)``: the paper's protocol stops at this training MSE."""
@@ -409,7 +431,7 @@ class RecipeMethod(_Kind):
     def label(self) -> str:
         """E.g. ``'ReLU 4×40, Adam+L-BFGS (double)'``; the budget when it is not 1."""
         from .. import recipes
-        name = self.architecture().label.split(" (")[0]
+        name = _network_label(self.depth, self.width, self.resolved_activation, "code")
         budget = f", budget ×{self.budget:g}" if self.budget != 1 else ""
         return f"{name}, {recipes.get(self.recipe).title}{budget}"
 

@@ -484,9 +484,9 @@ def plan(spec: ExperimentSpec, store: Store | None = None, *, keys: Iterable[str
     ...                      kinds=["dnn"])
     >>> print(p)  # doctest: +ELLIPSIS
     e1 at scale smoke: 4 units, 0 stored in ..., 4 missing
-    method                             missing      core-hours
-    ReLU 1×10 (code: 2 hidden layers)        4  no measurement
-    total                                    4  no measurement
+    method     missing      core-hours
+    ReLU 1×10        4  no measurement
+    total            4  no measurement
     GPU: no measurement in the store
     """
     store = store or Store()
