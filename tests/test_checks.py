@@ -139,7 +139,7 @@ def test_frame_table_and_csv(compute, tmp_path):
     assert list(table.index.names) == ["function", "d", "m"] and len(table) == 2
     assert set(table.columns) == set(results.methods())
     stops = results.stop_table()
-    assert stops.loc[("exp_cos", 2, 80), "ReLU 1×10 (code: 2 hidden layers)"] == "ep 3"
+    assert stops.loc[("exp_cos", 2, 80), "ReLU 1×10"] == "3 ran all epochs"
     path = results.to_csv("x", folder=tmp_path)
     import pandas as pd
     back = pd.read_csv(path)

@@ -429,11 +429,14 @@ class Results:
     def stop_counts(self, **where: Any) -> dict[tuple[str, int, str, int], dict[str, int]]:
         """Per ``(function, d, method, m)``: how many trials stopped for each
         reason (DNNs: ``tolerance``, ``epochs``, ``diverged``; CS and the
-        existence network: ``converged``, ``max_iter``)."""
+        existence network: ``converged``, ``max_iter``), the reasons in the
+        order of :attr:`STOP_WORDS`."""
         out: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for r in self.select(**where):
             out[(r["function"], r["d"], r["method"], r["m"])][r["stop_reason"]] += 1
-        return {k: dict(v) for k, v in out.items()}
+        order = {reason: i for i, reason in enumerate(self.STOP_WORDS)}
+        return {k: dict(sorted(v.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+                for k, v in out.items()}
 
     def unconverged(self) -> list[dict[str, Any]]:
         """CS and existence-network records whose solver did not certify convergence."""
@@ -506,20 +509,34 @@ class Results:
         index = pd.MultiIndex.from_tuples(keys, names=["function", "d", "m"])
         return pd.DataFrame(data, index=index, columns=methods)
 
-    def stop_table(self, **where: Any) -> "pandas.DataFrame":
-        """How the trials of each point stopped, per method and ``m``.
+    #: How a table says why trials stopped: reason -> words after the count.
+    STOP_WORDS = {"tolerance": "reached tolerance", "epochs": "ran all epochs", "diverged": "diverged",
+                  "converged": "converged", "max_iter": "hit the iteration cap"}
 
-        Cells count trials: DNNs ``tol`` (training MSE reached the tolerance),
-        ``ep`` (ran every epoch), ``div`` (diverged); CS and the existence
-        network ``ok`` (certified converged) or ``max`` (iteration cap)."""
+    @classmethod
+    def stop_words(cls, counts: dict[str, int]) -> str:
+        """Counts of stop reasons in words: ``{"tolerance": 3, "epochs": 2}``
+        -> ``'3 reached tolerance, 2 ran all epochs'`` (``'–'`` for none).
+
+        >>> Results.stop_words({"epochs": 1, "tolerance": 20}), Results.stop_words({"converged": 5})
+        ('20 reached tolerance, 1 ran all epochs', '5 converged')
+        """
+        order = {reason: i for i, reason in enumerate(cls.STOP_WORDS)}
+        items = sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        return ", ".join(f"{n} {cls.STOP_WORDS.get(reason, reason.replace('_', ' '))}" for reason, n in items) or "–"
+
+    def stop_table(self, **where: Any) -> "pandas.DataFrame":
+        """How the trials of each point stopped, per method and ``m``, in words
+        (:meth:`stop_words`): networks "reached tolerance" (training MSE
+        below the tolerance), "ran all epochs" or "diverged"; CS and the
+        existence network "converged" (certified) or "hit the iteration cap"."""
         import pandas as pd
 
-        short = {"tolerance": "tol", "epochs": "ep", "diverged": "div", "converged": "ok", "max_iter": "max"}
         counts = self.stop_counts(**where)
         methods = [m for m in self.methods() if any(k[2] == m for k in counts)]
         keys = sorted({(fn, d, m) for fn, d, _, m in counts})
-        data = [[" ".join(f"{short.get(k, k)} {v}" for k, v in sorted(counts.get(key[:2] + (method, key[2]), {}).items()))
-                 or "–" for method in methods] for key in keys]
+        data = [[self.stop_words(counts.get(key[:2] + (method, key[2]), {})) for method in methods]
+                for key in keys]
         index = pd.MultiIndex.from_tuples(keys, names=["function", "d", "m"])
         return pd.DataFrame(data, index=index, columns=methods)
 
