@@ -8,14 +8,29 @@ deviation of :math:`\\log_{10}` of the error. The authors' measurement
 (:data:`~dnngap.experiments.runner.AUTHORS_VIEW`: absolute error on their
 sparse grid, arithmetic mean over trials) is drawn with hollow markers and
 no band, in panels of its own.
-Compressed sensing is drawn in black, every other method in its own colour,
-the same in every panel of a chapter.
+
+Styles are fixed for the whole book (:func:`method_style`), keyed by the
+method's configuration, never by its position in a chapter's list:
+compressed sensing is black; a trained network takes the colour of its
+architecture :math:`L \\times N` (:data:`ARCHITECTURE_COLOURS`) and the marker
+of its activation (:data:`ACTIVATION_MARKERS`), dashed in double precision;
+a training recipe other than the paper's protocol takes its recipe's colour
+(:data:`RECIPE_COLOURS`); the existence network is drawn open and dashed in
+:data:`EXISTENCE_COLOUR`. Reference lines are grey, each kind in its own
+line style (:data:`REFERENCE_STYLES`). A method missing at an ``m`` that
+the panel has is a gap in its line, not a straight segment across.
+
+Figures are at most :data:`CONTENT_WIDTH` inches wide, the width of the
+book's content column, so that they are shown at their own size; their
+legends use :data:`LEGEND_FONTSIZE` (:func:`legend_points` measures the
+size a reader sees, :func:`check_legible` enforces it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import zlib
+from collections.abc import Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,27 +41,146 @@ from . import functions
 from .experiments import Results, git_commit
 from .experiments.runner import STATISTICS, VIEWS
 
-_PALETTE = plt.get_cmap("tab10").colors
-_MARKERS = "osD^v<>ph*"
+#: Width of the book's content column in inches: a wider figure is shown
+#: scaled down, its fonts with it.
+CONTENT_WIDTH = 7.0
+#: Matplotlib's default ``pad_inches`` around a figure saved with a tight bounding box.
+_PAD = 0.1
+#: The width to give a figure so that, saved with its padding, it fills the column.
+FIGURE_WIDTH = CONTENT_WIDTH - 2 * _PAD
+#: Legend font size of the book's figures, in points.
+LEGEND_FONTSIZE = 9.0
+#: The smallest legend font a reader may see, in points at the displayed width.
+MIN_LEGEND_POINTS = 9.0
+
+#: One colour per network architecture ``(L, N)`` (tab10 without its grey,
+#: which the reference lines use). Other architectures take a colour of
+#: :data:`_MORE_COLOURS` chosen by a stable hash of ``(L, N)``.
+ARCHITECTURE_COLOURS: dict[tuple[int, int], str] = {
+    (1, 10): "#1f77b4", (2, 20): "#ff7f0e", (3, 30): "#2ca02c", (4, 40): "#d62728", (5, 50): "#9467bd",
+    (10, 100): "#8c564b", (20, 200): "#e377c2", (30, 300): "#bcbd22", (8, 80): "#17becf",
+}
+#: One marker per activation.
+ACTIVATION_MARKERS: dict[str, str] = {"relu": "o", "elu": "^", "tanh": "D", "sigmoid": "v", "softplus": "P"}
+#: One colour per training recipe other than ``"paper"`` (which is the paper's
+#: protocol and takes its architecture's colour).
+RECIPE_COLOURS: dict[str, str] = {
+    "adam_double": "#1b9e77", "adam_lbfgs": "#e7298a", "tanh_lbfgs": "#e6ab02", "he_lbfgs": "#7570b3",
+}
+#: The existence theorem's network (open markers, dashed: it often lies on CS).
+EXISTENCE_COLOUR = "#762a83"
+#: Compressed sensing: black, one marker per index set.
+CS_MARKERS: dict[str, str] = {"hyperbolic_cross": "s", "total_degree": "p", "tensor_product": "h"}
+_MORE_MARKERS = ("v", "<", ">", "p", "*", "X", "d", "8")
+_MORE_COLOURS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354",
+                 "#756bb1", "#a55194")
+
+#: Reference lines: the best constant predictor and, per precision, the
+#: training tolerance; grey, each in its own line style.
+REFERENCE_STYLES: dict[str, dict] = {
+    "constant": {"color": "0.45", "linestyle": "--", "linewidth": 1.1},
+    "single": {"color": "0.45", "linestyle": ":", "linewidth": 1.3},
+    "double": {"color": "0.45", "linestyle": "-.", "linewidth": 1.1},
+}
+_OTHER_TOLERANCE = {"color": "0.45", "linestyle": (0, (6, 2, 1, 2, 1, 2)), "linewidth": 1.1}
+
+#: Labels of the reference lines (legend entries; the same in panels of
+#: relative and of absolute errors, where the captions say they are multiplied by ‖f‖).
+CONSTANT_LABEL = "best constant predictor"
+TOLERANCE_LABEL = "training tolerance ({})"
 
 
-def method_styles(labels: Sequence[str]) -> dict[str, dict]:
-    """Colour and marker per method label; CS (labels starting ``"CS"``) in black.
+def _stable_pick(options: Sequence[str], key: str) -> str:
+    return options[zlib.crc32(key.encode()) % len(options)]
 
-    >>> method_styles(["CS (HC)", "CS (HC, λ by CV)", "ReLU 4×40"])["CS (HC, λ by CV)"]["linestyle"]
-    '--'
+
+def method_style(method) -> dict:
+    """The fixed line style of a method (a :mod:`dnngap.experiments.methods` instance).
+
+    Keyed by what the method is, not where it appears: the same network
+    has the same style in every chapter.
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod
+    >>> method_style(DNNMethod(depth=4, width=40))["color"] == method_style(DNNMethod(4, 40, precision="double"))["color"]
+    True
+    >>> method_style(CSMethod())["color"], method_style(CSMethod(lam="cv"))["linestyle"]
+    ('black', '--')
     """
-    styles, k, n_cs = {}, 0, 0
+    if method.role == "cs":
+        cv = getattr(method, "lam", None) == "cv"
+        return {"color": "black", "marker": CS_MARKERS.get(getattr(method, "index_set", ""), "s"),
+                "linestyle": "--" if cv else "-", **({"markerfacecolor": "none"} if cv else {})}
+    if method.role == "existence":  # one marker per emulation accuracy δ (hexagon: the default 1e-8)
+        delta = getattr(method, "delta", 1e-8)
+        decade = round(-math.log10(delta)) if delta > 0 else 0
+        marker = "h" if decade == 8 else _MORE_MARKERS[decade % len(_MORE_MARKERS)]
+        return {"color": EXISTENCE_COLOUR, "marker": marker, "linestyle": "--", "markerfacecolor": "none",
+                "markersize": 7, "zorder": 3}
+    arch = method.architecture()
+    colour = ARCHITECTURE_COLOURS.get((arch.depth, arch.width)) or _stable_pick(
+        _MORE_COLOURS, f"{arch.depth}x{arch.width}")
+    recipe = getattr(method, "recipe", None)
+    if recipe not in (None, "paper"):
+        colour = RECIPE_COLOURS.get(recipe) or _stable_pick(_MORE_COLOURS, f"recipe {recipe}")
+    style = {"color": colour, "marker": ACTIVATION_MARKERS.get(arch.activation, "o"),
+             "linestyle": "--" if getattr(method, "precision", "single") == "double" else "-"}
+    if arch.convention != "code":  # another network than the authors' code builds
+        style["markerfacecolor"] = "none"
+    return style
+
+
+def _style_key(style: dict) -> tuple:
+    return (style["color"], style["marker"], str(style["linestyle"]), style.get("markerfacecolor"))
+
+
+def method_styles(methods: Results | Iterable) -> dict[str, dict]:
+    """Per method label, :func:`method_style`; ``methods`` is a
+    :class:`~dnngap.experiments.Results`, a spec or its methods.
+
+    Two methods of one chapter whose fixed styles coincide (e.g. CS on two
+    index-set sizes) are told apart, the later by open markers, then by a
+    dash-dot line, then by other markers.
+
+    >>> from dnngap.experiments import CSMethod
+    >>> s = method_styles([CSMethod(n_max=300), CSMethod(n_max=2000)])
+    >>> s["CS (HC, N ≤ 300)"]["markerfacecolor"] if "markerfacecolor" in s["CS (HC, N ≤ 300)"] else "filled"
+    'filled'
+    >>> s["CS (HC, N ≤ 2000)"]["markerfacecolor"]
+    'none'
+    """
+    if isinstance(methods, Results):
+        methods = methods.spec.methods
+    elif hasattr(methods, "methods") and not callable(methods.methods):
+        methods = methods.methods
+    out, seen = {}, set()
+    for method in methods:
+        base = method_style(method)
+        variants = [base, {**base, "markerfacecolor": "none"}, {**base, "linestyle": "-."},
+                    {**base, "linestyle": "-.", "markerfacecolor": "none"}]
+        variants += [{**base, "marker": marker} for marker in _MORE_MARKERS]
+        style = next((v for v in variants if _style_key(v) not in seen), variants[-1])
+        seen.add(_style_key(style))
+        out[method.label] = style
+    return out
+
+
+def tolerance_style(precision: str) -> dict:
+    """Line style of the training-tolerance line of a precision (:data:`REFERENCE_STYLES`)."""
+    return dict(REFERENCE_STYLES.get(precision, _OTHER_TOLERANCE))
+
+
+def _panel_m(results: Results, function: str, d: int, labels: Sequence[str], rows) -> dict[str, list[int]]:
+    """Per label, the sample sizes its line runs over: every ``m`` some drawn
+    method has in the panel, and every ``m`` the spec computes it at."""
+    stored = {r.m for r in rows if r.method in labels and r.trials > 0}
+    by_label = {m.label: m for m in results.spec.methods}
+    out = {}
     for label in labels:
-        if label.startswith("CS"):  # the first solid, further CS variants dashed with open markers
-            styles[label] = ({"color": "black", "marker": "s", "linestyle": "-"} if n_cs == 0 else
-                             {"color": "black", "marker": "s", "linestyle": "--", "markerfacecolor": "none"})
-            n_cs += 1
-        else:
-            styles[label] = {"color": _PALETTE[k % len(_PALETTE)], "marker": _MARKERS[k % len(_MARKERS)],
-                             "linestyle": "-"}
-            k += 1
-    return styles
+        method = by_label.get(label)
+        planned = {m for p in results.spec.problems if (p.function, p.d) == (function, d)
+                   and method is not None and p.runs(method) for m in p.m_values}
+        out[label] = sorted(stored | planned)
+    return out
 
 
 def error_vs_m(results: Results, *, function: str | None = None, d: int | None = None,
@@ -54,6 +188,10 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
                ax: Axes | None = None, legend: bool = True, title: str | None = None,
                references: bool = True) -> Figure:
     """Error versus ``m`` on a log scale, one line per method.
+
+    A method without a result at an ``m`` that another drawn method has (or
+    that the spec computes it at) gets a gap there (``NaN``), not a line
+    across.
 
     Parameters
     ----------
@@ -86,109 +224,120 @@ def error_vs_m(results: Results, *, function: str | None = None, d: int | None =
     fig = ax.figure
     labels = list(methods) if methods is not None else results.methods()
     stops = {m.label: m.stopping_tolerance() for m in results.spec.methods}
-    styles = method_styles(results.methods())
+    styles = method_styles(results)
     rows = results.summary(error, function=function, d=d)
+    grids = _panel_m(results, function, d, labels, rows)
     for label in labels:
-        mine = [r for r in rows if r.method == label and r.trials > 0]
+        mine = {r.m: r for r in rows if r.method == label and r.trials > 0}
         if not mine:
             continue
-        m = np.array([r.m for r in mine])
-        st = dict(styles.get(label, {}))
+        m = np.array(grids[label], float)
+        st = {"markersize": 4, "linewidth": 1.3, **styles.get(label, {})}
         if statistic == "mean":
             st["markerfacecolor"] = "none"
-        ax.semilogy(m, [r.value(statistic) for r in mine], label=label, markersize=4, linewidth=1.3, **st)
+        values = np.array([mine[x].value(statistic) if x in mine else np.nan for x in grids[label]])
+        ax.semilogy(m, values, label=label, **st)
         if statistic == "geomean":
-            mu = np.log10([r.geomean for r in mine])
-            sd = np.array([r.log10_std for r in mine])
+            mu = np.array([np.log10(mine[x].geomean) if x in mine else np.nan for x in grids[label]])
+            sd = np.array([mine[x].log10_std if x in mine else np.nan for x in grids[label]])
             ax.fill_between(m, 10 ** (mu - sd), 10 ** (mu + sd), color=st.get("color"), alpha=0.15, linewidth=0)
     if references and error in ("rel_l2", "rel_l2_grid", "rel_l2_mc", "abs_l2_grid"):
         draw_references(ax, results, function, d, absolute=error == "abs_l2_grid",
                         dnn=any(stops.get(lab) is not None for lab in labels))
     ax.set_xlabel("number of samples $m$")
-    ylabel = {"rel_l2": "relative $L^2_\\varrho$ error", "rel_l2_grid": "relative $L^2_\\varrho$ error (sparse grid)",
-              "rel_l2_mc": "relative $L^2_\\varrho$ error (Monte Carlo)",
-              "abs_l2_grid": "absolute $L^2_\\varrho$ error (sparse grid)", "linf": "$L^\\infty$ error"}.get(error, error)
+    ylabel = {"rel_l2": "relative $L^2_\\varrho$ error", "rel_l2_grid": "relative error (sparse grid)",
+              "rel_l2_mc": "relative error (Monte Carlo)", "abs_l2_grid": "absolute error (sparse grid)",
+              "linf": "$L^\\infty$ error"}.get(error, error)
     ax.set_ylabel(ylabel + ("" if statistic == "geomean" else ", mean"))
     ax.set_title(title if title is not None else f"{function}, $d = {d}$", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     if legend:
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=LEGEND_FONTSIZE, loc="best")
     return fig
-
-
-#: Labels of the reference lines (legend entries; tests look for them).
-CONSTANT_LABEL = "best constant $\\|f - \\mathbb{E}f\\|/\\|f\\|$"
-TOLERANCE_LABEL = "training tolerance $\\sqrt{{\\mathrm{{tol}}}}/\\|f\\|$ ({})"
-#: The same lines in panels of absolute errors.
-CONSTANT_LABEL_ABS = "best constant $\\|f - \\mathbb{E}f\\|$"
-TOLERANCE_LABEL_ABS = "training tolerance $\\sqrt{{\\mathrm{{tol}}}}$ ({})"
 
 
 def draw_references(ax: Axes, results: Results, function: str, d: int, *, dnn: bool = True,
                     absolute: bool = False) -> None:
-    r"""Reference lines that let a reader judge a panel.
+    r"""Reference lines that let a reader judge a panel (grey, each kind in
+    its own line style, :data:`REFERENCE_STYLES`).
 
     * the error of the best constant predictor,
-      :math:`\|f - \mathbb{E}f\|/\|f\|` (exact), dashed grey: a method
+      :math:`\|f - \mathbb{E}f\|/\|f\|` (exact), dashed: a method
       above it has learned nothing beyond the mean;
     * with ``dnn``, per DNN precision the tolerance floor
-      :math:`\sqrt{\mathrm{tol}}/\|f\|`, dotted: a trial that stops by the
-      training tolerance has a relative RMS training error of about this.
+      :math:`\sqrt{\mathrm{tol}}/\|f\|` (single precision dotted, double
+      dash-dotted): a trial that stops by the training tolerance has a
+      relative RMS training error of about this.
 
     With ``absolute`` both are multiplied by :math:`\|f\|` (exact), for
     panels of absolute errors.
     """
     scale = functions.get(function).norm(d) if absolute else 1.0
     const = results.constant_error(function, d)
-    ax.axhline(const * scale, color="0.45", linestyle="--", linewidth=1,
-               label=CONSTANT_LABEL_ABS if absolute else CONSTANT_LABEL, zorder=1)
+    ax.axhline(const * scale, label=CONSTANT_LABEL, zorder=1, **REFERENCE_STYLES["constant"])
     if dnn:
         for precision, floor in results.tolerance_floors(function, d).items():
-            ax.axhline(floor * scale, color="0.45", linestyle=":", linewidth=1,
-                       label=(TOLERANCE_LABEL_ABS if absolute else TOLERANCE_LABEL).format(precision), zorder=1)
+            ax.axhline(floor * scale, label=TOLERANCE_LABEL.format(precision), zorder=1,
+                       **tolerance_style(precision))
+
+
+def _has_data(results: Results, function: str, d: int, error: str, labels: Sequence[str]) -> bool:
+    return any(r.trials > 0 and r.method in labels for r in results.summary(error, function=function, d=d))
 
 
 def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = None, *,
                  methods: Sequence[str] | None = None, error: str = "rel_l2", ncols: int = 2,
-                 panel_size: tuple[float, float] = (4.2, 3.2), views: Sequence[str] = ("book",)) -> Figure:
+                 panel_size: tuple[float, float] | None = None, views: Sequence[str] = ("book",)) -> Figure:
     """A grid of :func:`error_vs_m` panels with one shared legend below.
 
     ``views`` names the measurements drawn (:data:`dnngap.experiments.runner.VIEWS`):
     ``("book",)`` draws ``error`` by this book's statistic; ``("book",
     "authors")`` adds, below, the same panels in the authors' measurement
     (absolute error on their sparse grid, arithmetic mean over trials, hollow
-    markers), each block of rows titled by its view.
+    markers), each block of rows titled by its view. A panel without any
+    result is left out (a figure with none says so). ``panel_size``
+    defaults to the content width divided among ``ncols`` panels.
     """
     unknown = [v for v in views if v not in VIEWS]
     if unknown or not views:
         raise ValueError(f"views must be a non-empty sequence of {', '.join(map(repr, VIEWS))}; got {views!r}")
     if panels is None:
-        panels = [(p.function, p.d) for p in results.spec.problems]
-    n = len(panels)
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows * len(views), ncols,
-                             figsize=(panel_size[0] * ncols, panel_size[1] * nrows * len(views) + 0.6),
+        panels = list(dict.fromkeys((p.function, p.d) for p in results.spec.problems))
+    labels = list(methods) if methods is not None else results.methods()
+    blocks = []  # (view name, error field, the panels with data)
+    for name in views:
+        field = error if name == "book" else VIEWS[name].error
+        shown = [(fn, d) for fn, d in panels if _has_data(results, fn, d, field, labels)]
+        if shown:
+            blocks.append((name, field, shown))
+    if not blocks:
+        return _no_results_figure()
+    ncols = max(1, min(ncols, max(len(shown) for _, _, shown in blocks)))
+    if panel_size is None:
+        width = FIGURE_WIDTH / ncols
+        panel_size = (width, max(2.6, min(4.2, 0.8 * width)))
+    rows = [math.ceil(len(shown) / ncols) for _, _, shown in blocks]
+    fig, axes = plt.subplots(sum(rows), ncols, figsize=(panel_size[0] * ncols, panel_size[1] * sum(rows)),
                              squeeze=False)
-    for v, name in enumerate(views):
+    used = []
+    for (name, field, shown), first in zip(blocks, np.cumsum([0] + rows[:-1])):
         view = VIEWS[name]
-        block = axes[v * nrows:(v + 1) * nrows].flat
-        for ax, (fn, d) in zip(block, panels):
-            title = f"{fn}, $d = {d}$" + ("" if len(views) == 1 else f" — {_VIEW_TITLES[name]}")
-            error_vs_m(results, function=fn, d=d, methods=methods, ax=ax, legend=False, title=title,
-                       error=error if name == "book" else view.error, statistic=view.statistic)
-        for ax in list(axes[v * nrows:(v + 1) * nrows].flat)[n:]:
-            ax.set_visible(False)
-    handles, labels = [], []
+        block = list(axes[first:first + math.ceil(len(shown) / ncols)].flat)
+        for ax, (fn, d) in zip(block, shown):
+            title = f"{fn}, $d = {d}$" + ("" if len(views) == 1 else f"\n{_VIEW_TITLES[name]}")
+            error_vs_m(results, function=fn, d=d, methods=labels, ax=ax, legend=False, title=title,
+                       error=field, statistic=view.statistic)
+            used.append(ax)
     for ax in axes.flat:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    per_row = max(1, min(4, len(labels), int(fig.get_figwidth() / 3.0)))  # about 3 inches an entry
-    fig.legend(handles, labels, loc="lower center", ncol=per_row, fontsize=8, frameon=False)
-    rows = math.ceil(len(labels) / per_row)
-    fig.tight_layout(rect=(0, min(0.5, (0.17 * rows + 0.1) / fig.get_figheight()), 1, 1))
+        if ax not in used:
+            fig.delaxes(ax)
+    return shared_legend(fig)
+
+
+def _no_results_figure() -> Figure:
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 1.2))
+    ax.text(0.5, 0.5, "no results stored for this figure", ha="center", va="center", fontsize=11)
+    ax.set_axis_off()
     return fig
 
 
@@ -196,42 +345,150 @@ def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = No
 _VIEW_TITLES = {"book": "this book", "authors": "authors' measurement"}
 
 
-def provenance_line(*, scale: str, seconds: float, devices: Sequence[str] = ("cpu",),
-                    trials: int | None = None, epochs: Sequence[int] = (), versions: Sequence[str] = (),
-                    commits: Sequence[str] = (), note: str = "", numerics: Sequence[str] = ()) -> str:
-    """One caption line: scale, trials, epochs, device, wall time, code version
-    (and the records' numerics versions, e.g. ``cs-v1+data-v1``, if given).
+def shared_legend(fig: Figure, *, fontsize: float = LEGEND_FONTSIZE, max_columns: int = 4) -> Figure:
+    """Replace the legends of ``fig``'s axes by one legend below them.
 
-    >>> provenance_line(scale="ci", seconds=90, trials=3, epochs=[3000], versions=["0.1.0"], commits=["abc"])
-    'scale ci · 3 trials · DNNs ≤ 3,000 epochs · device cpu · compute 1.5 min · dnngap 0.1.0 (commit abc)'
+    Entries are deduplicated by label, in the order the axes draw them,
+    methods before the reference lines of :func:`draw_references`; the
+    legend takes as many columns (at most ``max_columns``) as fit the
+    figure's width, and the figure grows by its height, so the panels keep
+    their size. Returns ``fig``.
+    """
+    handles, labels = [], []
+    for ax in fig.axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels and not lab.startswith("_"):
+                handles.append(h)
+                labels.append(lab)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    order = sorted(range(len(labels)), key=lambda i: (_is_reference(labels[i]), i))
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    for legend in list(fig.legends):
+        legend.remove()
+    fit_titles(fig)
+    fig.tight_layout()
+    if not labels:
+        return fig
+    renderer = fig.canvas.get_renderer()
+    for ncol in range(min(max_columns, len(labels)), 0, -1):
+        legend = fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+                            fontsize=fontsize, frameon=False)
+        if legend.get_window_extent(renderer).width / fig.dpi <= fig.get_figwidth() - 0.1 or ncol == 1:
+            break
+        legend.remove()
+    height = legend.get_window_extent(renderer).height / fig.dpi + 0.05
+    total = fig.get_figheight() + height
+    fig.set_figheight(total)
+    fig.tight_layout(rect=(0, height / total, 1, 1))
+    return fig
+
+
+def _is_reference(label: str) -> bool:
+    return label == CONSTANT_LABEL or label.startswith(TOLERANCE_LABEL.split("{")[0])
+
+
+def fit_titles(fig: Figure, *, smallest: float = 8.0) -> Figure:
+    """Make every axes title fit its axes' width: first by breaking it at
+    " — " or ", " into two lines, then by a smaller font (not below
+    ``smallest`` points). Returns ``fig``."""
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        title = ax.title
+        width = ax.get_position().width * fig.get_figwidth() * fig.dpi
+        text = title.get_text()
+        if not text or title.get_window_extent(renderer).width <= width:
+            continue
+        for sep in (" — ", ", "):
+            if sep in text and "\n" not in text:
+                head, _, tail = text.rpartition(sep) if sep == ", " else text.partition(sep)
+                title.set_text(f"{head}{sep.strip() if sep == ', ' else ''}\n{tail}")
+                break
+        while title.get_window_extent(renderer).width > width and title.get_fontsize() > smallest:
+            title.set_fontsize(title.get_fontsize() - 0.5)
+    return fig
+
+
+def displayed_width(fig: Figure) -> float:
+    """The width in inches of ``fig`` as the book saves it (a tight bounding
+    box with Matplotlib's default padding, what Jupyter's inline backend does)."""
+    bbox = fig.get_tightbbox(fig.canvas.get_renderer())
+    return bbox.width + 2 * _PAD
+
+
+def legend_points(fig: Figure) -> float:
+    """The smallest legend font of ``fig`` in points as a reader sees it: its
+    font size, scaled down where the saved figure is wider than
+    :data:`CONTENT_WIDTH` (``inf`` without a legend)."""
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    sizes = [t.get_fontsize() for legend in legends for t in legend.get_texts()]
+    if not sizes:
+        return math.inf
+    return min(sizes) * min(1.0, CONTENT_WIDTH / displayed_width(fig))
+
+
+def check_legible(fig: Figure) -> Figure:
+    """``fig``, after checking that its legends are at least
+    :data:`MIN_LEGEND_POINTS` at the displayed width and that it is not shown
+    shrunk by more than 5 % (``ValueError`` otherwise)."""
+    points = legend_points(fig)
+    width = displayed_width(fig)
+    if points < MIN_LEGEND_POINTS:
+        raise ValueError(f"legend shown at {points:.1f} pt (figure {width:.1f} in wide, "
+                         f"content column {CONTENT_WIDTH:g} in): at least {MIN_LEGEND_POINTS:g} pt needed")
+    if width > 1.05 * CONTENT_WIDTH:
+        raise ValueError(f"figure {width:.1f} in wide, shown shrunk to the content column's {CONTENT_WIDTH:g} in "
+                         "with all its fonts: make it narrower")
+    return fig
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 trial"``, ``"5 trials"``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def provenance_line(*, scale: str, trials: int | None = None, note: str = "") -> str:
+    """One caption line: scale, trials, the library's version and the commit
+    the page was built from. Which code computed each stored result is in
+    the provenance table of the *Reproducing* page.
+
+    >>> provenance_line(scale="ci", trials=3).split(" · ")[:2]
+    ['scale ci', '3 trials']
+    >>> provenance_line(scale="smoke", trials=1, note="incomplete").split(" · ")[:2]
+    ['scale smoke (incomplete)', '1 trial']
     """
     import dnngap
 
     parts = [f"scale {scale}" + (f" ({note})" if note else "")]
-    parts.append(f"{trials} trials" if trials is not None else "no trials")
-    parts.append("DNNs ≤ " + " / ".join(f"{e:,}" for e in sorted(set(epochs))) + " epochs"
-                 if epochs else "no training")
-    parts.append("device " + ", ".join(devices))
-    parts.append(f"compute {seconds / 60:.1f} min" if seconds >= 60 else f"compute {seconds:.0f} s")
-    parts.append(f"dnngap {', '.join(versions or [dnngap.__version__])} "
-                 f"(commit {', '.join(commits or [git_commit()])})")
-    if numerics:
-        parts.append("numerics " + ", ".join(numerics))
+    if trials is not None:
+        parts.append(_count(trials, "trial"))
+    parts.append(f"dnngap {dnngap.__version__}")
+    parts.append(f"built from commit {git_commit()}")
     return " · ".join(parts)
 
 
+def _merge_notes(notes: Iterable[str]) -> list[str]:
+    """Notes that differ only in their last word after a shared two-word
+    prefix, merged: ``training recipe a``, ``training recipe b`` ->
+    ``training recipes a, b``."""
+    groups: dict[str, list[str]] = {}
+    for note in dict.fromkeys(notes):
+        words = note.split(" ", 2)
+        key = " ".join(words[:2]) if len(words) == 3 else note
+        groups.setdefault(key, []).append(words[2] if len(words) == 3 else "")
+    return [f"{key}s {', '.join(rest)}" if len(rest) > 1 else (f"{key} {rest[0]}" if rest[0] else key)
+            for key, rest in groups.items()]
+
+
 def provenance(results: Results) -> str:
-    """:func:`provenance_line` for stored results (what the caption of a figure drawn from them says)."""
+    """:func:`provenance_line` for stored results (what the caption of a
+    figure drawn from them says): with a note when results are missing or
+    a method departs from the paper's protocol."""
     spec = results.spec
-    notes = ["" if results.complete else f"incomplete: {len(results.missing)} units missing"]
-    notes += dict.fromkeys(n for m in spec.methods if (n := m.protocol_note()))
-    epochs = [e for m in spec.methods if (e := m.epoch_budget()) is not None]
-    note = "; ".join(filter(None, notes))
-    return provenance_line(
-        scale=results.scale, seconds=results.compute_time(), devices=results.devices() or ["none"],
-        trials=spec.trials, epochs=epochs,
-        numerics=sorted({r["numerics"] for r in results.records}),
-        commits=sorted({r["commit"] for r in results.records}), note=note)
+    total = len(spec.units())
+    notes = [] if results.complete else [f"incomplete: {_count(len(results.missing), 'point')} of {total:,} missing"]
+    notes += _merge_notes(n for m in spec.methods if (n := m.protocol_note()))
+    return provenance_line(scale=results.scale, trials=spec.trials, note="; ".join(notes))
 
 
 def show_table(columns: Sequence[str], rows: Sequence[Sequence[object]]):
@@ -248,7 +505,8 @@ def show_table(columns: Sequence[str], rows: Sequence[Sequence[object]]):
 
 
 def network_vs_function(results: Results, function: str, m: int, *, trial: int = 0,
-                        methods: Sequence[str] | None = None, ax: Axes | None = None) -> Figure:
+                        methods: Sequence[str] | None = None, ax: Axes | None = None,
+                        legend: bool = True) -> Figure:
     """For ``d = 1``: the function and each method's prediction (one trial).
 
     Needs a spec with ``plot_points > 0`` (the predictions are stored).
@@ -260,16 +518,22 @@ def network_vs_function(results: Results, function: str, m: int, *, trial: int =
         raise ValueError("results.spec.plot_points must be > 0 to draw predictions")
     x = np.linspace(-1, 1, n)
     ax.plot(x, functions.get(function)(x[:, None]), color="0.6", linewidth=3, label="$f$")
-    styles = method_styles(results.methods())
+    styles = method_styles(results)
     for label in (methods or results.methods()):
         recs = results.select(function=function, m=m, method=label, trial=trial)
         if recs:
-            ax.plot(x, recs[0]["prediction"], linewidth=1, label=label, color=styles[label]["color"])
+            st = styles[label]
+            ax.plot(x, recs[0]["prediction"], linewidth=1, label=label, color=st["color"],
+                    linestyle=st["linestyle"])
     ax.set_xlabel("$y$")
     ax.set_title(f"{function}, $m = {m}$, trial {trial}", fontsize=10)
-    ax.legend(fontsize=7)
+    if legend:
+        ax.legend(fontsize=LEGEND_FONTSIZE)
     return ax.figure
 
 
-__all__ = ["CONSTANT_LABEL", "CONSTANT_LABEL_ABS", "TOLERANCE_LABEL", "TOLERANCE_LABEL_ABS", "draw_references", "error_panels", "show_table", "error_vs_m", "method_styles", "network_vs_function", "provenance",
-           "provenance_line"]
+__all__ = ["ACTIVATION_MARKERS", "ARCHITECTURE_COLOURS", "CONSTANT_LABEL", "CONTENT_WIDTH", "EXISTENCE_COLOUR",
+           "FIGURE_WIDTH", "LEGEND_FONTSIZE", "MIN_LEGEND_POINTS", "RECIPE_COLOURS", "REFERENCE_STYLES", "TOLERANCE_LABEL",
+           "check_legible", "displayed_width", "draw_references", "error_panels", "error_vs_m", "fit_titles", "legend_points",
+           "method_style", "method_styles", "network_vs_function", "provenance", "provenance_line",
+           "shared_legend", "show_table", "tolerance_style"]
