@@ -26,6 +26,16 @@ from typing import NamedTuple
 from .methods import METHODS
 from .runner import Comparison, Results
 
+
+def _count(n: int, noun: str) -> str:
+    """``"1 problem"``, ``"3 problems"``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _all(n: int, noun: str) -> str:
+    """``"the one problem"``, ``"all 3 problems"``."""
+    return f"the one {noun}" if n == 1 else f"all {n:,} {noun}s"
+
 #: A trained network must beat the best constant by this factor to count as
 #: having learned more than the mean. A network that returns a constant --
 #: the sample mean, say -- has an error of at least the constant predictor's
@@ -47,7 +57,7 @@ def _require(condition: bool, message: str) -> None:
 
 def complete_and_finite(results: Results) -> str:
     """Every unit is stored and every error is a finite number."""
-    _require(results.complete, f"{len(results.missing)} units missing from the store")
+    _require(results.complete, f"{_count(len(results.missing), 'unit')} missing from the store")
     bad = [r for r in results.records if r["rel_l2"] is None or not math.isfinite(r["rel_l2"])]
     _require(not bad, f"{len(bad)} records without a finite error, e.g. {bad[:1]}")
     return f"{len(results.records)} records, all finite"
@@ -59,7 +69,7 @@ def solvers_converged(results: Results) -> str:
     names = sorted({f"{r['method']} on {r['function']}, d = {r['d']}, m = {r['m']}" for r in bad})
     _require(not bad, f"{len(bad)} solver trials did not converge: {'; '.join(names[:5])}")
     n = sum(METHODS[r["method_kind"]].deterministic for r in results.records)
-    return f"all {n} CS/existence trials converged"
+    return f"{_all(n, 'CS/existence trial')} converged"
 
 
 def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
@@ -73,7 +83,7 @@ def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
              f"{factor:g}: " + "; ".join(f"{c.function}, d = {c.d}: {c.dnn.method} {c.dnn.geomean:.2e} "
                                           f"vs constant {c.constant:.2e}" for c in bad))
     worst = max(c.dnn_vs_constant for c in rows)
-    return f"best network below the constant predictor in all {len(rows)} problems (by >= {1 / worst:.1f}x)"
+    return f"best network below the constant predictor in {_all(len(rows), 'problem')} (by >= {1 / worst:.1f}x)"
 
 
 def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[str, list[tuple[str, int]]]:
@@ -99,7 +109,7 @@ def gap_at_least(results: Results, factor: float, problems: list[Comparison] | N
     bad = [c for c in rows if c.gap < factor]
     _require(not bad, f"gap below {factor:g}: " + "; ".join(
         f"{c.function}, d = {c.d}: CS {c.cs.geomean:.2e}, best DNN {c.dnn.geomean:.2e}" for c in bad))
-    return f"CS beats the best network by >= {factor:g}x in {len(rows)} problems (least {min(c.gap for c in rows):,.0f}x)"
+    return f"CS beats the best network by >= {factor:g}x in {_count(len(rows), 'problem')} (least {min(c.gap for c in rows):,.0f}x)"
 
 
 def e1(results: Results) -> list[str]:
@@ -218,7 +228,7 @@ def e4(results: Results, factor: float = 2.0) -> list[str]:
     bad = [c for c in rows if c.gap > factor]
     _require(not bad, "CS better than the best network by more than a factor "
              f"{factor:g}: " + "; ".join(f"{c.function}, d = {c.d}: {c.gap:.2f}" for c in bad))
-    return lines + [f"best network within {factor:g}x of CS or better in {len(rows)} problems",
+    return lines + [f"best network within {factor:g}x of CS or better in {_count(len(rows), 'problem')}",
                     "Monte Carlo standard errors below a quarter of every error"]
 
 
