@@ -168,10 +168,13 @@ def test_provenance_says_when_training_was_shortened(compute):
 
 
 def test_curve_peak_finds_the_rise_after_the_minimum():
-    """A curve that falls, rises to a peak at the m nearest N, and falls again."""
+    """A curve that falls, rises to a peak next to N, and falls again."""
     errors = {75: 4e-5, 450: 2e-7, 825: 1.5e-7, 1800: 4.5e-7, 2250: 1.8e-7}
     shape = checks.curve_peak(errors, N=1843)
     assert (shape.m_low, shape.m_peak, shape.near_N) == (825, 1800, True)
     assert shape.rise == pytest.approx(3.0)
-    assert checks.curve_peak(errors, N=800).near_N is False      # peak is not the m nearest N
+    assert checks.curve_peak(errors, N=800).near_N is False      # peak is not next to N
+    errors[1875] = 3e-7  # the first m above N: the peak at 1800, the last below, is still next to N
+    assert checks.curve_peak(errors, N=1843).near_N is True
+    assert checks.curve_peak(errors, N=2000).near_N is False     # 1875 and 2250 are next to 2000
     assert checks.curve_peak({75: 4e-5, 450: 2e-7}, N=1843) is None  # nothing after the minimum

@@ -148,21 +148,24 @@ class CurvePeak(NamedTuple):
     m_low: int        #: the m of the smallest error
     m_peak: int       #: the m of the largest error after ``m_low``
     rise: float       #: error at ``m_peak`` / error at ``m_low``
-    near_N: bool      #: whether ``m_peak`` is the stored m nearest to ``N``
+    near_N: bool      #: whether ``m_peak`` is a stored m next to ``N`` (the last below or the first above)
 
 
 def curve_peak(errors: dict[int, float], N: int) -> CurvePeak | None:
     """Describe an error curve ``m -> error`` past its minimum, against ``N``.
 
     ``m_low`` minimises the error; ``m_peak`` maximises it over ``m > m_low``;
-    ``near_N`` says whether ``m_peak`` is the stored ``m`` closest to ``N``
-    (for CS, the size of the index set: at ``m = N`` the ``m x N`` sampling
-    matrix is square). Returns None when no ``m`` follows the minimum.
+    ``near_N`` says whether ``m_peak`` is next to ``N``: the last stored
+    ``m <= N`` or the first ``m >= N`` (for CS, ``N`` is the size of the index
+    set: at ``m = N`` the ``m x N`` sampling matrix is square). Returns None
+    when no ``m`` follows the minimum.
 
     Examples
     --------
     >>> curve_peak({100: 1e-5, 500: 1e-7, 900: 3e-7, 1000: 2e-7}, N=950)
     CurvePeak(m_low=500, m_peak=900, rise=3.0, near_N=True)
+    >>> curve_peak({100: 1e-5, 500: 1e-7, 900: 3e-7, 1000: 2e-7}, N=990).near_N  # 900 is next to 990
+    True
     >>> curve_peak({100: 1e-5, 500: 1e-7}, N=950) is None
     True
     """
@@ -171,8 +174,9 @@ def curve_peak(errors: dict[int, float], N: int) -> CurvePeak | None:
     if not after:
         return None
     m_peak = max(after, key=errors.get)
-    nearest = min(errors, key=lambda m: abs(m - N))
-    return CurvePeak(m_low, m_peak, errors[m_peak] / errors[m_low], m_peak == nearest)
+    below, above = [m for m in errors if m <= N], [m for m in errors if m >= N]
+    next_to_N = {max(below, default=None), min(above, default=None)} - {None}
+    return CurvePeak(m_low, m_peak, errors[m_peak] / errors[m_low], m_peak in next_to_N)
 
 
 def architecture_spread(results: Results) -> tuple[float, float]:
