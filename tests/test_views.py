@@ -168,3 +168,15 @@ def test_old_field_names_are_renamed_on_reading(stored):
     migrated = runner.migrate(old, unit)
     assert [r["steps"] for r in migrated] == [r["steps"] for r in fresh]
     assert all("epochs" not in r and "code" not in r and r["numerics"] for r in migrated)
+
+
+def test_ranking_states_both_measurements_and_whether_they_agree():
+    spec = _grid_spec()
+    cs, net = (m.label for m in spec.methods)
+    base = {"function": "exp_cos", "d": 2, "m": 40, "estimator": "monte_carlo"}
+    records = [dict(base, trial=t, method=cs, method_kind="cs", rel_l2=1e-3, abs_l2_grid=1e-4) for t in range(2)]
+    records += [dict(base, trial=t, method=net, method_kind="dnn", rel_l2=5e-4, abs_l2_grid=2e-4) for t in range(2)]
+    text = describe.ranking(runner.Results(spec, records), 40)
+    assert "has 0.50 times the error" in text and "has 2.0 times the error" in text
+    assert "disagree: this book's finds the network more accurate, the authors' the CS" in text
+    assert "not every method" in describe.ranking(runner.Results(spec, records), 20)

@@ -85,6 +85,37 @@ def views(results: Results, **where) -> str:
 _UNIT_NORMS = (0.8, 1.25)
 
 
+def ranking(results: Results, m: int, **where) -> str:
+    """One sentence per measurement at sample size ``m``: the best trained
+    network and the best CS method, and the network's error over CS's, by
+    this book's measurement and by the authors' (see :func:`views`); says
+    whether the two measurements rank them the same way.
+
+    Returns a MyST sentence, or one saying what is missing.
+    """
+    frame = results.views(**where)
+    frame = frame[frame["m"] == m].assign(role=frame["method"].map({x.label: x.role for x in results.spec.methods}))
+    parts, winners = [], {}
+    for view, name in (("book", "this book's measurement"), ("authors", "the authors'")):
+        nets = frame[(frame["role"] == "network") & frame[view].notna()]
+        cs = frame[(frame["role"] == "cs") & frame[view].notna()]
+        if nets.empty or cs.empty:
+            continue
+        net, best_cs = nets.loc[nets[view].idxmin()], cs.loc[cs[view].idxmin()]
+        ratio = net[view] / best_cs[view]
+        winners[view] = "network" if ratio < 1 else "CS"
+        parts.append(f"by {name} the best network, {net['method']}, has {number(ratio)} times the error of "
+                     f"the better CS ({best_cs['method']})")
+    if not parts:
+        return f"At $m$ = {m:,} not every method is stored."
+    text = f"At $m$ = {m:,}, " + "; ".join(parts) + "."
+    if len(winners) == 2:
+        text += (" The two measurements agree on which is more accurate." if len(set(winners.values())) == 1
+                 else f" The two measurements disagree: this book's finds the {winners['book']} more accurate, "
+                      f"the authors' the {winners['authors']}.")
+    return text
+
+
 def _units_clause(frame) -> str:
     """Where ``‖f‖`` is far from 1, the ratios divided by it: the part that is
     due to the estimator and the statistic rather than to the units."""
@@ -127,4 +158,4 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["number", "span", "views"]
+__all__ = ["number", "ranking", "span", "views"]
