@@ -195,6 +195,15 @@ def test_generated_citation_files(tmp_path):
     assert "commit `abc1234`" in (out / "build.md").read_text()
     figures = (out / "figures.md").read_text()
     assert "{numref}`fig-e1`" in figures and "</notebooks/e1_smooth_dnn_vs_cs>" in figures
+    plan, provenance = (out / "plan.md").read_text(), (out / "provenance.md").read_text()
+    assert plan.startswith("| experiment | units | committed | missing | core-hours")
+    assert provenance.startswith("| experiment | scale | points stored |")
+
+
+def test_reproducing_includes_the_generated_tables():
+    page = (ROOT / "book" / "reproducing.md").read_text()
+    assert "```{include} _generated/plan.md" in page and "```{include} _generated/provenance.md" in page
+    assert "table:start" not in page  # no hand-maintained copies left
 
 
 def test_the_cite_page_includes_the_generated_files_and_is_in_the_toc():

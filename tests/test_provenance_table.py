@@ -1,5 +1,5 @@
 """The provenance table of book/reproducing.md (tools/provenance_table.py):
-current with the committed results, and saying what computed them."""
+written into the staged book at every build, saying what computed the results."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("provenance_table", ROOT / "tools" / "provenance_table.py")
 provenance_table = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(provenance_table)
-
-
-def test_the_page_shows_the_provenance_of_the_committed_results():
-    assert provenance_table.main(["--check"]) == 0, (
-        "book/reproducing.md: the provenance table is stale; run python tools/provenance_table.py --write")
 
 
 def test_rows_say_which_commits_numerics_and_devices_computed_the_points(tmp_path):

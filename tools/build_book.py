@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import ast
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -337,7 +338,10 @@ def write_generated(stage_dir: Path, info: dict, cff: dict) -> None:
     """Write ``book/_generated/`` into a staged book: ``companion.bib`` (the
     companion's BibTeX entry), ``build.md`` (the version and commit of this
     build, a figure citation with them) and ``figures.md`` (every figure
-    label, chapter by chapter). ``book/cite.md`` includes them."""
+    label, chapter by chapter), which ``book/cite.md`` includes; ``plan.md``
+    and ``provenance.md`` (the tables of ``tools/plan_table.py`` and
+    ``tools/provenance_table.py`` for the committed results), which
+    ``book/reproducing.md`` includes."""
     out = stage_dir / GENERATED
     out.mkdir(parents=True, exist_ok=True)
     (out / "companion.bib").write_text(companion_bibtex(cff), encoding="utf-8")
@@ -358,6 +362,16 @@ def write_generated(stage_dir: Path, info: dict, cff: dict) -> None:
             links = ", ".join(f"{{numref}}`{label}` `{label}`" for label in labels)
             rows.append(f"| {{doc}}`{_title(source)} </notebooks/{name}>` | {links} |")
     (out / "figures.md").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    for name in ("plan", "provenance"):  # tables of the committed results (book/reproducing.md)
+        (out / f"{name}.md").write_text(_tool(f"{name}_table").table() + "\n", encoding="utf-8")
+
+
+def _tool(name: str):
+    """The module ``tools/<name>.py`` (the tools are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 #: The theme hides the page footer in print; the build line stays (a printed

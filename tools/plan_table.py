@@ -1,10 +1,8 @@
 """The plan of every experiment at paper scale, as a table for book/reproducing.md.
 
-``python tools/plan_table.py`` prints the table; ``--write`` puts it into
-book/reproducing.md between the markers ``<!-- plan-table:start -->`` and
-``<!-- plan-table:end -->``; ``--check`` exits 1 when the page differs from
-what it would write (tests/test_plan_table.py runs that check, so the page
-cannot silently go stale).
+``python tools/plan_table.py`` prints the table. ``tools/build_book.py``
+writes it into the staged book (``book/_generated/plan.md``, included by
+book/reproducing.md) at every build, so the page is always current.
 
 Only the results *committed* to git count (``git ls-files results``), as done
 and as measurements, so that the table is the same on every clone: a unit
@@ -23,8 +21,6 @@ from dnngap import experiments
 from dnngap.experiments import planning
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "book" / "reproducing.md"
-START, END = "<!-- plan-table:start -->", "<!-- plan-table:end -->"
 
 
 def committed(store: experiments.Store) -> list[str]:
@@ -75,33 +71,10 @@ def _cell(hours: float, unknown: int, n: int, extrapolated: bool) -> str:
     return text + (f" + no measurement for {unknown:,}" if unknown else "")
 
 
-def replace_block(page: str, block: str) -> str:
-    """``page`` with the text between the markers replaced by ``block``."""
-    if page.count(START) != 1 or page.count(END) != 1 or page.index(START) > page.index(END):
-        raise ValueError(f"the page must hold {START} once, then {END} once")
-    before, rest = page.split(START)
-    _, after = rest.split(END)
-    return f"{before}{START}\n{block}\n{END}{after}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    what = parser.add_mutually_exclusive_group()
-    what.add_argument("--write", action="store_true", help=f"write the table into {PAGE.relative_to(ROOT)}")
-    what.add_argument("--check", action="store_true", help="exit 1 if the page's table is not current")
-    args = parser.parse_args(argv)
-    block = table()
-    if not (args.write or args.check):
-        print(block)
-        return 0
-    page = PAGE.read_text()
-    new = replace_block(page, block)
-    if args.check:
-        if new != page:
-            print(f"{PAGE.relative_to(ROOT)}: the plan table is not current; run python tools/plan_table.py --write")
-            return 1
-        return 0
-    PAGE.write_text(new)
+    parser.parse_args(argv)
+    print(table())
     return 0
 
 

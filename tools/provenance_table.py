@@ -1,11 +1,9 @@
 """What computed the book's committed results, as a table for book/reproducing.md.
 
 ``python tools/provenance_table.py`` prints the table (``--all``: of every
-unit in the store, committed or not); ``--write`` puts it
-into book/reproducing.md between the markers ``<!-- provenance-table:start -->``
-and ``<!-- provenance-table:end -->``; ``--check`` exits 1 when the page
-differs from what it would write (tests/test_provenance_table.py runs that
-check, so the page cannot silently go stale).
+unit in the store, committed or not). ``tools/build_book.py`` writes it into
+the staged book (``book/_generated/provenance.md``, included by
+book/reproducing.md) at every build, so the page is always current.
 
 One row per experiment and scale with committed unit files (``git ls-files
 results``, as tools/plan_table.py, so that the table is the same on every
@@ -26,8 +24,6 @@ from pathlib import Path
 from dnngap import experiments
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = ROOT / "book" / "reproducing.md"
-START, END = "<!-- provenance-table:start -->", "<!-- provenance-table:end -->"
 SCALES = ("smoke", "ci", "paper")
 
 _spec = importlib.util.spec_from_file_location("plan_table", ROOT / "tools" / "plan_table.py")
@@ -88,34 +84,12 @@ def table(store: experiments.Store | None = None, keys: list[str] | None = None,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    what = parser.add_mutually_exclusive_group()
-    what.add_argument("--write", action="store_true", help=f"write the table into {PAGE.relative_to(ROOT)}")
-    what.add_argument("--check", action="store_true", help="exit 1 if the page's table is not current")
-    what.add_argument("--all", action="store_true",
-                      help="every unit in the store (results/ or $DNNGAP_RESULTS), committed or not: what "
-                           "computed the results a local build draws")
+    parser.add_argument("--all", action="store_true",
+                        help="every unit in the store (results/ or $DNNGAP_RESULTS), committed or not: what "
+                             "computed the results a local build draws")
     args = parser.parse_args(argv)
-    if args.all:
-        store = experiments.Store()
-        print(table(store, keys=store.keys()))
-        return 0
-    block = table()
-    if not (args.write or args.check):
-        print(block)
-        return 0
-    page = PAGE.read_text()
-    if page.count(START) != 1 or page.count(END) != 1 or page.index(START) > page.index(END):
-        raise ValueError(f"{PAGE.relative_to(ROOT)} must hold {START} once, then {END} once")
-    before, rest = page.split(START)
-    _, after = rest.split(END)
-    new = f"{before}{START}\n{block}\n{END}{after}"
-    if args.check:
-        if new != page:
-            print(f"{PAGE.relative_to(ROOT)}: the provenance table is not current; "
-                  "run python tools/provenance_table.py --write")
-            return 1
-        return 0
-    PAGE.write_text(new)
+    store = experiments.Store() if args.all else None
+    print(table(store, keys=store.keys()) if args.all else table())
     return 0
 
 
