@@ -482,8 +482,19 @@ class Results:
 
         return pd.DataFrame.from_records(self.records)
 
+    #: The columns of every CSV :meth:`to_csv` writes, in this order (the
+    #: record fields of the module docstring; the book's page *The data behind
+    #: the figures* explains each). A column no record has is written empty;
+    #: fields not listed here follow, sorted by name.
+    CSV_COLUMNS = ("function", "d", "m", "trial", "method", "method_kind", "method_key",
+                   "rel_l2", "estimator", "estimator_reason", "rel_l2_grid", "abs_l2_grid",
+                   "rel_l2_mc", "rel_l2_mc_stderr", "linf", "train_loss", "steps", "stop_reason",
+                   "seed", "sampler", "wall_time", "device", "numerics", "commit", "timestamp",
+                   "executor", "N", "lam", "stages")
+
     def to_csv(self, name: str, *, folder: str | os.PathLike | None = None) -> Path:
-        """Write :meth:`frame` (without stored predictions) to ``<folder>/<name>.csv``.
+        """Write :meth:`frame` (without stored predictions) to ``<folder>/<name>.csv``,
+        its columns in the order of :attr:`CSV_COLUMNS`.
 
         ``folder`` defaults to ``$DNNGAP_DATA_DIR`` or ``./data``; the book's
         build sets the variable and links the file next to each figure.
@@ -491,8 +502,9 @@ class Results:
         folder = Path(folder if folder is not None else os.environ.get("DNNGAP_DATA_DIR", "data"))
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.csv"
-        frame = self.frame()
-        frame.drop(columns=[c for c in ("prediction",) if c in frame.columns]).to_csv(path, index=False)
+        frame = self.frame().drop(columns=["prediction"], errors="ignore")
+        extra = sorted(c for c in frame.columns if c not in self.CSV_COLUMNS)
+        frame.reindex(columns=[*self.CSV_COLUMNS, *extra]).to_csv(path, index=False)
         return path
 
     def table(self, error: str = "rel_l2", **where: Any) -> "pandas.DataFrame":
