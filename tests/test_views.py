@@ -180,3 +180,16 @@ def test_ranking_states_both_measurements_and_whether_they_agree():
     assert "has 0.50 times the error" in text and "has 2.0 times the error" in text
     assert "disagree: this book's finds the network more accurate, the authors' the CS" in text
     assert "not every method" in describe.ranking(runner.Results(spec, records), 20)
+
+
+def test_winner_is_the_role_with_the_smallest_error_by_each_measurement():
+    spec = _grid_spec()
+    cs, net = (m.label for m in spec.methods)
+    base = {"function": "exp_cos", "d": 2, "m": 40, "estimator": "monte_carlo"}
+    records = [dict(base, trial=t, method=cs, method_kind="cs", rel_l2=1e-3, abs_l2_grid=1e-4) for t in range(2)]
+    records += [dict(base, trial=t, method=net, method_kind="dnn", rel_l2=5e-4, abs_l2_grid=2e-4) for t in range(2)]
+    res = runner.Results(spec, records)
+    assert (describe.winner(res, 40, "book"), describe.winner(res, 40, "authors")) == ("network", "cs")
+    assert describe.winner(res, 20, "book") is None
+    with pytest.raises(ValueError, match="view must be"):
+        describe.winner(res, 40, "mine")

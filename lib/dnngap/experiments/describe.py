@@ -85,6 +85,20 @@ def views(results: Results, **where) -> str:
 _UNIT_NORMS = (0.8, 1.25)
 
 
+def winner(results: Results, m: int, view: str, **where) -> str | None:
+    """Which role has the smallest error at sample size ``m`` by a
+    measurement (``view``: ``"book"`` or ``"authors"``, the columns of
+    :meth:`Results.views`): ``"network"``, ``"cs"`` or ``"existence"``;
+    ``None`` where nothing is stored."""
+    if view not in ("book", "authors"):
+        raise ValueError(f"view must be 'book' or 'authors'; got {view!r}")
+    frame = results.views(m=m, **where).dropna(subset=[view])
+    if frame.empty:
+        return None
+    roles = {x.label: x.role for x in results.spec.methods}
+    return roles[frame.loc[frame[view].idxmin(), "method"]]
+
+
 def ranking(results: Results, m: int, **where) -> str:
     """One sentence per measurement at sample size ``m``: the best trained
     network and the best CS method, and the network's error over CS's, by
@@ -158,4 +172,4 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["number", "ranking", "span", "views"]
+__all__ = ["number", "ranking", "span", "views", "winner"]
