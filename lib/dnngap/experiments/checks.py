@@ -24,7 +24,7 @@ import math
 from typing import NamedTuple
 
 from .methods import METHODS
-from .runner import Comparison, Results
+from .results import Comparison, Results
 
 
 def _count(n: int, noun: str) -> str:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .runner import Results
+from .results import Results
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import runner
+from .results import Results, load
 from .specs import ExperimentSpec, Unit
 from .store import Store
 
@@ -128,7 +129,7 @@ def compute_groups(groups: list[list[Unit]], client: Client | None = None
 # run
 # ---------------------------------------------------------------------------
 def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = True,
-        units: Iterable[Unit] | None = None, client: Client | None = None) -> runner.Results:
+        units: Iterable[Unit] | None = None, client: Client | None = None) -> Results:
     """Compute every unit of ``spec`` missing from the store, then load all.
 
     Parameters
@@ -173,7 +174,7 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
                     _write(group, records, store)
         bar.update(1)
     bar.close()
-    return runner.load(spec, store)
+    return load(spec, store)
 
 
 def _dashboard(client: Client) -> str:

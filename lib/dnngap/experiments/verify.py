@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import planning, runner
+from .results import migrate, read_records
 from .execution import compute_groups
 from .specs import ExperimentSpec, Problem, Sampler, TestSpec, Unit, method_from_dict
 from .store import Store
@@ -199,7 +200,7 @@ def verify(spec: ExperimentSpec, store: Store | None = None, *, sample: int = 3,
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 1:
         raise ValueError(f"sample must be an integer >= 1; got {sample!r}")
     store = store or Store()
-    stored = {u: {"records": r} for u in spec.units() if (r := runner.read_records(store, u)) is not None}
+    stored = {u: {"records": r} for u in spec.units() if (r := read_records(store, u)) is not None}
     report = VerifyReport(spec.name, len(stored))
     chosen = _choose(list(stored), stored, sample, cheapest, seed)
     _recompute(chosen, {u: p["records"] for u, p in stored.items()}, report, client)
@@ -492,7 +493,7 @@ def sample_committed(store: Store | None = None, *, budget: float = COMMITTED_BU
             else:
                 damaged.append((key, f"{store.path(key)}: its configuration does not hash to its key"))
             continue
-        candidates.append((unit, runner.migrate(payload["records"], unit)))
+        candidates.append((unit, migrate(payload["records"], unit)))
         if (meas := planning.measurement(key, payload)) is not None:
             measurements.append(meas)
     models = planning.fit_models(measurements)
