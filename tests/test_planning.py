@@ -166,13 +166,12 @@ def fake_compute(monkeypatch):
     and stores that time: the plan's estimates stay exact after each unit."""
     clock = {"now": 0.0, "computed": []}
 
-    def compute(group, data=None):
-        (unit,) = group
+    def compute(unit, data=None):
         per_trial = C * planning.size(unit.method, unit.problem.d) * unit.m
         clock["now"] += per_trial * unit.spec.trials
         clock["computed"].append((unit.method.width, unit.m))
-        return [[{"trial": t, "wall_time": per_trial, "device": "cpu (1 threads)",
-                  "method_kind": unit.method.kind} for t in range(unit.spec.trials)]]
+        return [{"trial": t, "wall_time": per_trial, "device": "cpu (1 threads)",
+                 "method_kind": unit.method.kind} for t in range(unit.spec.trials)]
 
     monkeypatch.setattr(execution, "compute_local", compute)
     return clock

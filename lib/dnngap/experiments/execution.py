@@ -1,21 +1,19 @@
 """Executing units: in this process, or on a Dask cluster.
 
-:func:`run` computes the units of a spec that the store lacks. The work is
-split by :func:`.runner.plan` into *groups* (units computed together, e.g.
-several sample sizes of one DNN trained as one batch); each group is computed
-by :func:`.runner.compute_group`:
+:func:`run` computes the units of a spec that the store lacks, each by
+:func:`.runner.compute_unit` (one unit, all its trials, at a time):
 
 * without a client, one after the other in this process;
-* with a :class:`distributed.Client`, each group is one Dask task. Workers
+* with a :class:`distributed.Client`, each unit is one Dask task. Workers
   only compute and return records: they need no shared file system and never
   touch the store. This process takes the store's lock of every unit it
   submits (so two runs on one store, with or without Dask, do not compute a
-  unit twice), writes each group's records as soon as its task finishes
+  unit twice), writes each unit's records as soon as its task finishes
   (:func:`distributed.as_completed`), and releases the locks. A worker that
   dies mid-task is replaced by Dask, which reruns the task elsewhere; a client
-  that dies loses only the groups in flight (rerunning resumes).
+  that dies loses only the units in flight (rerunning resumes).
 
-Groups are submitted largest first (see :func:`unit_cost`), at most a few per
+Units are submitted largest first (see :func:`unit_cost`), at most a few per
 worker thread at a time, so that the locks held are those of work in flight.
 Every record gets a field ``executor``: ``"local"`` in this process, else the
 address of the Dask worker that computed it.
@@ -52,28 +50,22 @@ def unit_cost(unit: Unit) -> float:
     """A rough, monotone estimate of a unit's compute time (arbitrary units):
     its method's :meth:`~dnngap.experiments.methods.CSMethod.work`, e.g.
     ``trials × m × P × E`` for a network (the flops of full-batch training to
-    the epoch budget). Only the order matters: larger groups are submitted
+    the epoch budget). Only the order matters: larger units are submitted
     first so that the last task to finish is a short one.
     """
     return unit.method.work(unit.problem.d, unit.m, unit.spec.trials)
 
 
-def group_cost(group: list[Unit]) -> float:
-    """Sum of :func:`unit_cost` over a group."""
-    return sum(unit_cost(u) for u in group)
-
-
 # ---------------------------------------------------------------------------
-# computing groups: in process, or on a worker
+# computing units: in process, or on a worker
 # ---------------------------------------------------------------------------
-def _stamp(records: list[list[dict[str, Any]]], executor: str) -> list[list[dict[str, Any]]]:
-    for unit_records in records:
-        for rec in unit_records:
-            rec["executor"] = executor
+def _stamp(records: list[dict[str, Any]], executor: str) -> list[dict[str, Any]]:
+    for rec in records:
+        rec["executor"] = executor
     return records
 
 
-def _problem_data(unit: Unit) -> dict:
+def _problem_data(unit: Unit) -> runner._ProblemData:
     """This worker's cached samples and test sets for the unit's problem."""
     s = unit.spec
     key = (unit.problem, s.sampler, s.test, s.trials, s.plot_points)
@@ -82,42 +74,43 @@ def _problem_data(unit: Unit) -> dict:
         while len(_worker_data) > _WORKER_CACHE_SIZE:
             _worker_data.popitem(last=False)
     _worker_data.move_to_end(key)
-    return {unit.problem: _worker_data[key]}
+    return _worker_data[key]
 
 
-def compute_on_worker(group: list[Unit]) -> list[list[dict[str, Any]]]:
-    """The Dask task: compute a group, records stamped with the worker's address."""
+def compute_on_worker(unit: Unit) -> list[dict[str, Any]]:
+    """The Dask task: compute a unit, records stamped with the worker's address."""
     from distributed import get_worker
 
-    records = runner.compute_group(group, _problem_data(group[0]))
-    return _stamp(records, get_worker().address)
+    return _stamp(runner.compute_unit(unit, _problem_data(unit)), get_worker().address)
 
 
-def compute_local(group: list[Unit], data: dict | None = None) -> list[list[dict[str, Any]]]:
-    """Compute a group in this process (``executor`` ``"local"``)."""
-    return _stamp(runner.compute_group(group, data), "local")
+def compute_local(unit: Unit, data: dict | None = None) -> list[dict[str, Any]]:
+    """Compute a unit in this process (``executor`` ``"local"``); ``data``
+    caches samples and test sets per problem between calls."""
+    data = {} if data is None else data
+    problem_data = data.setdefault(unit.problem, runner._ProblemData(unit.problem, unit.spec))
+    return _stamp(runner.compute_unit(unit, problem_data), "local")
 
 
-def task_key(group: list[Unit]) -> str:
-    """A readable, unique Dask key, e.g. ``dnngap-dnn-exp_cos-d2-m20,40-1a2b3c4d``."""
-    u = group[0]
-    ms = ",".join(str(x.m) for x in group)
-    return f"dnngap-{u.method.kind}-{u.problem.function}-d{u.problem.d}-m{ms}-{uuid.uuid4().hex[:8]}"
+def task_key(unit: Unit) -> str:
+    """A readable, unique Dask key, e.g. ``dnngap-dnn-exp_cos-d2-m20-1a2b3c4d``."""
+    return (f"dnngap-{unit.method.kind}-{unit.problem.function}-d{unit.problem.d}-m{unit.m}-"
+            f"{uuid.uuid4().hex[:8]}")
 
 
-def compute_groups(groups: list[list[Unit]], client: Client | None = None
-                   ) -> Iterator[tuple[list[Unit], list[list[dict[str, Any]]]]]:
-    """Compute groups without touching any store; yield ``(group, records)``
-    in order of completion (all groups submitted at once with a client)."""
+def compute_units(units: list[Unit], client: Client | None = None
+                  ) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
+    """Compute units without touching any store; yield ``(unit, records)``
+    in order of completion (all units submitted at once with a client)."""
     if client is None:
         data: dict = {}
-        for group in groups:
-            yield group, compute_local(group, data)
+        for unit in units:
+            yield unit, compute_local(unit, data)
         return
     from distributed import as_completed
 
-    futures = {client.submit(compute_on_worker, g, key=task_key(g), pure=False): g
-               for g in sorted(groups, key=group_cost, reverse=True)}
+    futures = {client.submit(compute_on_worker, u, key=task_key(u), pure=False): u
+               for u in sorted(units, key=unit_cost, reverse=True)}
     try:
         for future in as_completed(futures):
             yield futures[future], future.result()
@@ -145,7 +138,7 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
         Compute only these units of the spec (default: all).
     client
         A :class:`distributed.Client`: compute on its cluster, one task per
-        group (see the module docstring); ``None``: in this process.
+        unit (see the module docstring); ``None``: in this process.
 
     Returns
     -------
@@ -164,14 +157,13 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
     bar = tqdm(total=len(todo), desc=spec.name, unit="unit", disable=not progress)
     if client is not None:
         bar.write(f"{spec.name}: {len(todo)} units to compute on Dask, dashboard {_dashboard(client)}")
-    groups = runner.plan(todo)
-    deferred = (_run_local(groups, store, bar) if client is None
-                else _run_dask(groups, store, client, bar))
+    deferred = (_run_local(todo, store, bar) if client is None
+                else _run_dask(todo, store, client, bar))
     for unit in deferred:  # another process had these: wait for it, then check
         with store.lock(unit.key, blocking=True):
             if store.read(unit.key) is None:
-                for group, records in compute_groups([[unit]], client):
-                    _write(group, records, store)
+                for _, records in compute_units([unit], client):
+                    _write(unit, records, store)
         bar.update(1)
     bar.close()
     return load(spec, store)
@@ -184,70 +176,64 @@ def _dashboard(client: Client) -> str:
         return "(none)"
 
 
-def _write(group: list[Unit], records: list[list[dict[str, Any]]], store: Store) -> None:
-    for unit, unit_records in zip(group, records):
-        store.write(unit.key, unit.config(), unit_records)
+def _write(unit: Unit, records: list[dict[str, Any]], store: Store) -> None:
+    store.write(unit.key, unit.config(), records)
 
 
-def _lock_group(group: list[Unit], store: Store, stack: contextlib.ExitStack
-                ) -> tuple[list[Unit], list[Unit]]:
-    """Lock what can be locked; return ``(to compute, locked elsewhere)``."""
-    mine = [u for u in group if stack.enter_context(store.lock(u.key))]
-    others = [u for u in group if u not in mine]
-    return [u for u in mine if store.read(u.key) is None], others  # some finished meanwhile
+def _describe(unit: Unit) -> str:
+    return f"{unit.problem.label}, {unit.method.label}, m = {unit.m}"
 
 
-def _describe(group: list[Unit]) -> str:
-    u = group[0]
-    return f"{u.problem.label}, {u.method.label}, m = " + ", ".join(str(x.m) for x in group)
-
-
-def _run_local(groups: list[list[Unit]], store: Store, bar) -> list[Unit]:
+def _run_local(units: list[Unit], store: Store, bar) -> list[Unit]:
+    """Compute ``units`` one by one; return those locked by another process."""
     data: dict = {}
     deferred = []
-    for group in groups:
-        bar.set_postfix_str(_describe(group), refresh=False)
-        with contextlib.ExitStack() as stack:
-            mine, others = _lock_group(group, store, stack)
-            deferred.extend(others)
-            if mine:
-                _write(mine, compute_local(mine, data), store)
-        bar.update(len(group) - len(others))
+    for unit in units:
+        bar.set_postfix_str(_describe(unit), refresh=False)
+        with store.lock(unit.key) as mine:
+            if not mine:
+                deferred.append(unit)
+                continue
+            if store.read(unit.key) is None:  # else finished meanwhile
+                _write(unit, compute_local(unit, data), store)
+        bar.update(1)
     return deferred
 
 
-def _run_dask(groups: list[list[Unit]], store: Store, client: Client, bar) -> list[Unit]:
+def _run_dask(units: list[Unit], store: Store, client: Client, bar) -> list[Unit]:
     from distributed import as_completed
 
     _raise_open_file_limit()  # one open lock file per unit in flight
-    pending = collections.deque(sorted(groups, key=group_cost, reverse=True))
-    inflight: dict = {}  # future -> (units, ExitStack holding their locks)
+    pending = collections.deque(sorted(units, key=unit_cost, reverse=True))
+    inflight: dict = {}  # future -> (unit, ExitStack holding its lock)
     deferred: list[Unit] = []
     finished = as_completed()
 
     def refill() -> None:
         limit = max(4, _IN_FLIGHT_PER_THREAD * sum(client.nthreads().values()))
         while pending and len(inflight) < limit:
-            group = pending.popleft()
+            unit = pending.popleft()
             stack = contextlib.ExitStack()
-            mine, others = _lock_group(group, store, stack)
-            deferred.extend(others)
-            bar.update(len(group) - len(mine) - len(others))
-            if not mine:
+            if not stack.enter_context(store.lock(unit.key)):
                 stack.close()
+                deferred.append(unit)
                 continue
-            future = client.submit(compute_on_worker, mine, key=task_key(mine), pure=False)
-            inflight[future] = (mine, stack)
+            if store.read(unit.key) is not None:  # finished meanwhile
+                stack.close()
+                bar.update(1)
+                continue
+            future = client.submit(compute_on_worker, unit, key=task_key(unit), pure=False)
+            inflight[future] = (unit, stack)
             finished.add(future)
 
     try:
         refill()
         for future in finished:
-            mine, stack = inflight.pop(future)
+            unit, stack = inflight.pop(future)
             with stack:
-                _write(mine, future.result(), store)
-            bar.set_postfix_str(_describe(mine), refresh=False)
-            bar.update(len(mine))
+                _write(unit, future.result(), store)
+            bar.set_postfix_str(_describe(unit), refresh=False)
+            bar.update(1)
             refill()
     finally:
         for future, (_, stack) in inflight.items():

@@ -595,7 +595,7 @@ def run_largest_first(spec: ExperimentSpec, store: Store | None = None, *, budge
                 passed.add(pick.unit.key)
                 continue
             start = clock()
-            records = compute_local([pick.unit], data)[0]
+            records = compute_local(pick.unit, data)
             store.write(pick.unit.key, pick.unit.config(), records)
         done.append(pick)
         if log:

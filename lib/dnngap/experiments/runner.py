@@ -224,25 +224,3 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             rec["prediction"] = pred[t, -len(tests["plot_x"]):].tolist()
         records.append(rec)
     return records
-
-
-# ---------------------------------------------------------------------------
-# what a run computes (:mod:`.execution` runs them)
-# ---------------------------------------------------------------------------
-def plan(units: list[Unit]) -> list[list[Unit]]:
-    """Split units into groups that are computed together (one task each).
-
-    Every unit of a group shares its problem and method; a group's records
-    are those of computing each of its units on its own (up to rounding).
-    """
-    return [[u] for u in units]
-
-
-def compute_group(group: list[Unit], data: dict[Problem, "_ProblemData"] | None = None) -> list[list[dict[str, Any]]]:
-    """Compute a group of units (see :func:`plan`); the records of each unit."""
-    data = {} if data is None else data
-    out = []
-    for unit in group:
-        pd = data.setdefault(unit.problem, _ProblemData(unit.problem, unit.spec))
-        out.append(compute_unit(unit, pd))
-    return out

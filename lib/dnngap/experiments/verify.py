@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import planning, runner
+from . import planning
 from .results import migrate, read_records
-from .execution import compute_groups
+from .execution import compute_units
 from .specs import ExperimentSpec, Problem, Sampler, TestSpec, Unit, method_from_dict
 from .store import Store
 
@@ -211,19 +211,18 @@ def _recompute(units: list[Unit], stored: dict[Unit, list[dict]], report: Verify
                client: Client | None, log: Callable[[str], None] | None = None) -> None:
     """Recompute ``units`` (without writing them) and compare with their stored records."""
     start = last = time.perf_counter()
-    for group, records in compute_groups(runner.plan(units), client):
-        for unit, fresh in zip(group, records):
-            now = time.perf_counter()
-            desc = _describe(unit)
-            report.checked.append(desc)
-            before = len(report.mismatches)
-            _compare(unit, stored[unit], fresh, report)
-            took = f"recomputed in {now - last:.0f} s" if client is None else f"done after {now - start:.0f} s"
-            report.details[desc] = f"{unit.method.kind}, {took}"
-            if log:
-                result = "ok" if len(report.mismatches) == before else "FAILED"
-                log(f"  {result}: {desc} ({report.details[desc]})")
-            last = now
+    for unit, fresh in compute_units(units, client):
+        now = time.perf_counter()
+        desc = _describe(unit)
+        report.checked.append(desc)
+        before = len(report.mismatches)
+        _compare(unit, stored[unit], fresh, report)
+        took = f"recomputed in {now - last:.0f} s" if client is None else f"done after {now - start:.0f} s"
+        report.details[desc] = f"{unit.method.kind}, {took}"
+        if log:
+            result = "ok" if len(report.mismatches) == before else "FAILED"
+            log(f"  {result}: {desc} ({report.details[desc]})")
+        last = now
 
 
 def _choose(units: list[Unit], stored: dict, sample: int, cheapest: bool, seed: int) -> list[Unit]:
