@@ -236,3 +236,49 @@ def test_provenance_is_one_plain_line():
     assert "\n" not in line
     recipes = _spec([RecipeMethod("paper", 1, 10), RecipeMethod("adam_double", 1, 10)])
     assert "training recipes paper, adam_double" in plotting.provenance(runner.Results(recipes, []))
+
+
+# --- publishing a figure --------------------------------------------------------------------------
+
+@pytest.fixture
+def glued(monkeypatch):
+    """What :func:`plotting.publish` glues, in order: (name, value, display)."""
+    calls = []
+    monkeypatch.setattr(plotting, "_glue", lambda name, value, display=True: calls.append((name, value, display)))
+    return calls
+
+
+def _small_figure(width=plotting.FIGURE_WIDTH):
+    fig, ax = plt.subplots(figsize=(width, 2))
+    ax.plot([0, 1], [0, 1], label="ReLU 4×40")
+    ax.legend(fontsize=plotting.LEGEND_FONTSIZE)
+    return fig
+
+
+def test_publish_glues_the_figure_then_its_provenance_and_writes_its_data(glued, tmp_path):
+    spec = _spec([CSMethod(n_max=60)], trials=1)
+    res = _results(spec, {(spec.methods[0].label, "exp_cos", 2): {10: 0.1, 20: 0.05}})
+    fig = _small_figure()
+    path = plotting.publish(fig, "fig-e9", results=res, csv="e9", folder=tmp_path)
+    assert [(name, display) for name, _, display in glued] == [("fig-e9", True), ("prov-e9", False)]
+    assert glued[0][1] is fig and glued[1][1] == plotting.provenance(res)
+    assert not plt.fignum_exists(fig.number)  # closed: the page shows it only through its glue
+    assert path == tmp_path / "e9.csv"
+    assert path.read_text().splitlines()[0].startswith("function,d,m,trial,method")
+    assert len(path.read_text().splitlines()) == 1 + len(res.records)
+
+
+def test_publish_takes_a_line_and_a_caption_key_and_writes_nothing_unasked(glued, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plotting.publish(_small_figure(), "fig-e9-m", line="scale ci · 3 trials", caption_key="prov-e9")
+    plotting.publish(_small_figure(), "fig-e9-arch")  # the figure alone
+    assert glued[1:] == [("prov-e9", "scale ci · 3 trials", False), ("fig-e9-arch", glued[2][1], True)]
+    assert list(tmp_path.iterdir()) == []  # no CSV without csv=
+
+
+def test_publish_checks_legibility_before_gluing_anything(glued):
+    with pytest.raises(ValueError, match="legend shown at"):
+        plotting.publish(_small_figure(width=12), "fig-wide")
+    with pytest.raises(ValueError, match="needs the results"):
+        plotting.publish(_small_figure(), "fig-e9", csv="e9")
+    assert glued == []

@@ -491,6 +491,81 @@ def provenance(results: Results) -> str:
     return provenance_line(scale=results.scale, trials=spec.trials, note="; ".join(notes))
 
 
+def _glue(name: str, value, display: bool = True) -> None:
+    """MyST-NB's :func:`myst_nb.glue` (imported when first used; outside a
+    notebook it only displays ``value``, as IPython's ``display`` does)."""
+    from myst_nb import glue
+
+    glue(name, value, display=display)
+
+
+def publish(fig: Figure, name: str, *, results: Results | None = None, line: str | None = None,
+            caption_key: str | None = None, csv: str | None = None, folder=None):
+    """Publish a book figure: check it, glue it, close it, glue its
+    provenance line and write the data behind it, in one call.
+
+    In order: :func:`check_legible` (``ValueError`` before anything is
+    glued), ``glue(name, fig)`` (MyST-NB; the page shows the figure only
+    through its ``{glue:figure}``), ``plt.close(fig)``, then the caption's
+    provenance line glued without display under ``caption_key``, then
+    ``results.to_csv(csv, folder=folder)``.
+
+    Parameters
+    ----------
+    fig
+        The figure.
+    name
+        Its glue name, e.g. ``"fig-e1"`` (the name its caption's
+        ``{glue:figure}`` refers to).
+    results
+        The results drawn: the provenance line is :func:`provenance` of them,
+        and ``csv`` writes their records.
+    line
+        The provenance line itself, for figures not drawn from stored results
+        (e.g. :func:`provenance_line` plus the points used); it takes
+        precedence over ``results``'. Neither given: nothing is glued but the
+        figure.
+    caption_key
+        Glue name of the provenance line; default ``"prov-"`` and ``name``
+        without its ``"fig-"`` (``"fig-e1"`` → ``"prov-e1"``).
+    csv
+        Name of the CSV of ``results``' records (:meth:`Results.to_csv`), or
+        ``None`` for none.
+    folder
+        Where the CSV goes; default ``$DNNGAP_DATA_DIR`` or ``./data``.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The CSV written, if any.
+
+    Examples
+    --------
+    Outside a notebook, glue only displays what it glues:
+
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> res = experiments.load(experiments.get("e1", "smoke"), experiments.Store(tempfile.mkdtemp()))
+    >>> fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 2))
+    >>> _ = ax.plot([1, 2], [1, 2], label="a line")
+    >>> _ = ax.legend(fontsize=LEGEND_FONTSIZE)
+    >>> path = publish(fig, "fig-demo", results=res, csv="demo", folder=tempfile.mkdtemp())
+    <Figure size 680x200 with 1 Axes>
+    >>> path.name, plt.fignum_exists(fig.number)
+    ('demo.csv', False)
+    """
+    if csv is not None and results is None:
+        raise ValueError(f"csv={csv!r} needs the results whose records it writes")
+    check_legible(fig)
+    _glue(name, fig)
+    plt.close(fig)
+    if line is None and results is not None:
+        line = provenance(results)
+    if line is not None:
+        _glue(caption_key or "prov-" + name.removeprefix("fig-"), line, display=False)
+    return results.to_csv(csv, folder=folder) if csv is not None else None
+
+
 def show_table(columns: Sequence[str], rows: Sequence[Sequence[object]]):
     """A small table for a notebook: a :class:`pandas.DataFrame` of ``rows``
     under ``columns``, rendered without its index (a pandas ``Styler``; its
