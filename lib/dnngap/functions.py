@@ -552,6 +552,12 @@ def get(name: str) -> TestFunction:
     ValueError
         If no function of that name is registered; the message lists the
         available names.
+
+    Examples
+    --------
+    >>> f = get("exp_cos")
+    >>> f(np.zeros((2, 3))).round(6).tolist(), round(f.norm(2), 6)   # f(0) = exp(-1/8)
+    ([0.882497, 0.882497], 0.900295)
     """
     if not isinstance(name, str):
         raise TypeError(f"name must be a string; got {type(name).__name__}")

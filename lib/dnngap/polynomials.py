@@ -249,6 +249,11 @@ def index_set(kind: IndexSetKind, d: int, order: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray, shape (N, d), int64, lexicographic order.
+
+    Examples
+    --------
+    >>> index_set("total_degree", 2, 2).tolist()
+    [[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [2, 0]]
     """
     kind = check_choice("kind", kind, _KINDS)
     if kind == "hyperbolic_cross":

@@ -646,6 +646,10 @@ def sparse_grid_test_set(d: int, level: int, *, cache: bool = True) -> TestSet:
 
     Check it with :func:`grid_reliability` before trusting it on a new
     function, or use :func:`reliable_test_set`.
+
+    >>> grid = sparse_grid_test_set(2, 3)
+    >>> len(grid.points), float(grid.weights.sum())   # the weights sum to the volume 2^d
+    (29, 4.0)
     """
     points, weights = sparse_grid(d, level, cache=cache)
     return TestSet(points, weights, "sparse_grid", _grid_description(d, level, len(points)))
@@ -656,6 +660,11 @@ def monte_carlo_test_set(d: int, n: int, rng: np.random.Generator | int) -> Test
 
     ``rng`` is a :class:`numpy.random.Generator` or an integer seed; the points
     are ``rng.uniform(-1, 1, size=(n, d))``.
+
+    >>> test = monte_carlo_test_set(2, 1000, rng=0)
+    >>> f = np.cos(test.points[:, 0])
+    >>> test.points.shape, test.errors(f, 1.01 * f[None]).rel_l2.round(6).tolist()
+    ((1000, 2), [0.01])
     """
     d = _check_int("d", d, 1)
     n = _check_int("n", n, 2)

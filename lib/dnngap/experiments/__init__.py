@@ -53,8 +53,13 @@ def results(name: str, scale: str = "ci", *, store: Store | None = None, progres
     compute, not what, so it never stops the lookup. ``Results.scale`` says
     which scale was used.
 
-    >>> res = results("e1", "smoke", store=Store("/nonexistent"), dims=None, device=None)
-    ... # doctest: +SKIP
+    >>> import tempfile
+    >>> store = Store(tempfile.mkdtemp())
+    >>> res = results("cs_convergence", "smoke", store=store, dims=None)   # computed: 4 CS units
+    >>> res.scale, res.complete, len(res.records)
+    ('smoke', True, 8)
+    >>> results("cs_convergence", "smoke", store=store).records == res.records   # now only read
+    True
     """
     overrides = {k: v for k, v in overrides.items() if v is not None}
     spec = get(name, scale, **overrides)  # validates before anything else

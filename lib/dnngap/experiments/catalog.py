@@ -443,7 +443,15 @@ def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
 
 
 def get(name: str, scale: str = "ci", **overrides: Any) -> ExperimentSpec:
-    """The experiment ``name`` at ``scale``, with ``overrides`` applied."""
+    """The experiment ``name`` at ``scale``, with ``overrides`` applied.
+
+    ``name`` is one of :func:`available`, ``scale`` one of ``"smoke"``,
+    ``"ci"``, ``"paper"``; ``overrides`` are the knobs of :data:`OVERRIDES`.
+
+    >>> spec = get("e1", "ci", dims=[2], trials=3)
+    >>> spec.scale, spec.trials, [p.label for p in spec.problems], len(spec.units())
+    ('ci', 3, ['exp_cos, d = 2'], 9)
+    """
     _choice("experiment", name, tuple(EXPERIMENTS))
     _choice("scale", scale, SCALES)
     return apply_overrides(EXPERIMENTS[name](scale), **overrides)

@@ -149,6 +149,29 @@ def run(spec: ExperimentSpec, store: Store | None = None, *, progress: bool = Tr
     -----
     Finished units are never recomputed; a unit locked by a concurrent run is
     skipped and awaited at the end.
+
+    Examples
+    --------
+    CS on ``exp_cos`` in d = 2 at m = 20 and 40, two trials each, into a new
+    store; a second run finds every unit stored and computes nothing:
+
+    >>> import tempfile
+    >>> from dnngap.experiments import CSMethod, Problem, TestSpec
+    >>> spec = ExperimentSpec(name="demo", title="exp_cos in d = 2", scale="smoke",
+    ...                       problems=(Problem("exp_cos", 2, (20, 40)),), methods=(CSMethod(n_max=60),),
+    ...                       trials=2, test=TestSpec(estimator="monte_carlo", mc_points=2000))
+    >>> store = Store(tempfile.mkdtemp())
+    >>> res = run(spec, store, progress=False)
+    >>> res.complete, len(res.records), len(store.keys())
+    (True, 4, 2)
+    >>> res.summary_frame()[["method", "m", "trials"]]
+                method   m  trials
+    0  CS (HC, N ≤ 60)  20       2
+    1  CS (HC, N ≤ 60)  40       2
+    >>> bool((res.summary_frame()["geomean"] < 1e-2).all())
+    True
+    >>> run(spec, store, progress=False).records == res.records
+    True
     """
     from tqdm.auto import tqdm
 

@@ -412,7 +412,34 @@ def read_records(store: Store, unit: Unit) -> list[dict[str, Any]] | None:
 
 
 def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
-    """The spec's records that are in the store (nothing is computed)."""
+    """The spec's records that are in the store (nothing is computed).
+
+    Parameters
+    ----------
+    spec
+        The experiment.
+    store
+        Default :class:`Store` ``()`` (``$DNNGAP_RESULTS`` or ``./results``).
+
+    Returns
+    -------
+    Results
+        The records found (migrated, :func:`migrate`) and, in ``missing``,
+        the units not stored.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("cs_convergence", "smoke")
+    >>> store = experiments.Store(tempfile.mkdtemp())
+    >>> len(load(spec, store).missing), len(spec.units())     # nothing stored yet
+    (4, 4)
+    >>> _ = experiments.run(spec, store, progress=False)
+    >>> res = load(spec, store)
+    >>> res.complete, len(res.records), sorted({r["m"] for r in res.records})
+    (True, 8, [20, 40])
+    """
     store = store or Store()
     records, missing = [], []
     for unit in spec.units():

@@ -143,6 +143,17 @@ class Store:
 
     >>> Store("/tmp/example").path("0123abcd")
     PosixPath('/tmp/example/01/0123abcd.json')
+
+    One file per unit, written atomically with a checksum; a missing unit reads
+    as ``None``:
+
+    >>> import tempfile
+    >>> store = Store(tempfile.mkdtemp())
+    >>> store.read("0123abcd") is None
+    True
+    >>> _ = store.write("0123abcd", {"m": 20}, [{"trial": 0, "rel_l2": 0.01}])
+    >>> store.read("0123abcd")["records"], store.keys()
+    ([{'rel_l2': 0.01, 'trial': 0}], ['0123abcd'])
     """
 
     def __init__(self, root: str | os.PathLike | None = None) -> None:

@@ -196,6 +196,19 @@ def verify(spec: ExperimentSpec, store: Store | None = None, *, sample: int = 3,
     VerifyReport
         Its ``passed`` is false if any field differs beyond the module's
         tolerances, or if no stored unit was found.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("cs_convergence", "smoke")
+    >>> store = Store(tempfile.mkdtemp())
+    >>> verify(spec, store).passed          # nothing stored: nothing verified
+    False
+    >>> _ = experiments.run(spec, store, progress=False)
+    >>> report = verify(spec, store, sample=2)
+    >>> report.passed, len(report.checked)
+    (True, 2)
     """
     if isinstance(sample, bool) or not isinstance(sample, int) or sample < 1:
         raise ValueError(f"sample must be an integer >= 1; got {sample!r}")
