@@ -24,7 +24,7 @@ from typing import Any
 from .catalog import OVERRIDES, apply_overrides, available, get
 from .execution import local_cluster, run
 from .planning import Plan, plan, run_largest_first
-from .results import Results, SummaryRow, estimator_notes, load
+from .records import Results, SummaryRow, estimator_notes, load
 from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod,
                     Sampler, TestSpec, Unit)
 from .store import Store, code_version, git_commit, numerics_versions

@@ -24,7 +24,7 @@ import math
 from typing import NamedTuple
 
 from .methods import METHODS
-from .results import Comparison, Results
+from .records import Comparison, Results
 
 
 def _count(n: int, noun: str) -> str:

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .results import Results
+from .records import Results
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import runner
-from .results import Results, load
+from .records import Results, load
 from .specs import ExperimentSpec, Unit
 from .store import Store
 

@@ -57,8 +57,8 @@ from .. import functions, quadrature, sampling
 from .specs import ExperimentSpec, Problem, Unit, method_key
 from .store import code_version, git_commit
 
-# The read side lives in :mod:`.results`; its names stay importable from here.
-from .results import (AUTHORS_VIEW, BOOK_VIEW, STATISTICS, VIEWS, Comparison, Results,  # noqa: F401
+# The read side lives in :mod:`.records`; its names stay importable from here.
+from .records import (AUTHORS_VIEW, BOOK_VIEW, STATISTICS, VIEWS, Comparison, Results,  # noqa: F401
                       SummaryRow, View, estimator_notes, grid_norm, load, migrate, read_records)
 
 _CHUNK = 50_000

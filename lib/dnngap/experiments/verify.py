@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import planning
-from .results import migrate, read_records
+from .records import migrate, read_records
 from .execution import compute_units
 from .specs import ExperimentSpec, Problem, Sampler, TestSpec, Unit, method_from_dict
 from .store import Store
