@@ -1,11 +1,11 @@
 """Paper-style figures drawn from stored results, and provenance captions.
 
 Figures never compute: they take :class:`dnngap.experiments.Results`.
-This book's statistic (:data:`dnngap.experiments.results.BOOK_VIEW`): for
+This book's statistic (:data:`dnngap.experiments.records.BOOK_VIEW`): for
 each method and sample size ``m``, the geometric mean of the relative error
 over the trials (a line with filled markers) and a shaded band of ±1 standard
 deviation of :math:`\\log_{10}` of the error. The authors' measurement
-(:data:`~dnngap.experiments.results.AUTHORS_VIEW`: absolute error on their
+(:data:`~dnngap.experiments.records.AUTHORS_VIEW`: absolute error on their
 sparse grid, arithmetic mean over trials) is drawn with hollow markers and
 no band, in panels of its own.
 
@@ -39,7 +39,7 @@ from matplotlib.figure import Figure
 
 from . import functions
 from .experiments import Results, git_commit
-from .experiments.results import STATISTICS, VIEWS
+from .experiments.records import STATISTICS, VIEWS
 
 #: Width of the book's content column in inches: a wider figure is shown
 #: scaled down, its fonts with it.
@@ -290,7 +290,7 @@ def error_panels(results: Results, panels: Sequence[tuple[str, int]] | None = No
                  panel_size: tuple[float, float] | None = None, views: Sequence[str] = ("book",)) -> Figure:
     """A grid of :func:`error_vs_m` panels with one shared legend below.
 
-    ``views`` names the measurements drawn (:data:`dnngap.experiments.results.VIEWS`):
+    ``views`` names the measurements drawn (:data:`dnngap.experiments.records.VIEWS`):
     ``("book",)`` draws ``error`` by this book's statistic; ``("book",
     "authors")`` adds, below, the same panels in the authors' measurement
     (absolute error on their sparse grid, arithmetic mean over trials, hollow
