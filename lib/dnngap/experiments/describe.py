@@ -85,6 +85,31 @@ def views(results: Results, **where) -> str:
 _UNIT_NORMS = (0.8, 1.25)
 
 
+#: A CS error below this is rounding, not approximation (double precision
+#: on these problems): a factor against it says how far a network is from
+#: exact, not from a converging method.
+ROUNDING = 1e-10
+
+
+def rounding_note(cs_errors: dict[str, float]) -> str:
+    """A parenthesis for a sentence that states factors against CS: which of
+    ``cs_errors`` (place -> CS's error, e.g. ``{"d = 1": 8e-12}``; the place
+    may be ``""`` for the only one) are at rounding level (< :data:`ROUNDING`);
+    ``""`` when none is.
+
+    >>> rounding_note({"d = 1": 8e-12, "d = 8": 2e-7})
+    ' (In d = 1 CS is exact to rounding, below 10⁻¹⁰, so a factor against it says how far the networks are from exact, not from a converging method.)'
+    >>> rounding_note({"": 2e-7})
+    ''
+    """
+    places = [p for p, e in cs_errors.items() if e < ROUNDING]
+    if not places:
+        return ""
+    where = f"In {', '.join(places)} CS" if any(places) else "Here CS"
+    return (f" ({where} is exact to rounding, below 10⁻¹⁰, so a factor against it says how far the networks "
+            "are from exact, not from a converging method.)")
+
+
 def winner(results: Results, m: int, view: str, **where) -> str | None:
     """Which role has the smallest error at sample size ``m`` by a
     measurement (``view``: ``"book"`` or ``"authors"``, the columns of
@@ -172,4 +197,4 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["number", "ranking", "span", "views", "winner"]
+__all__ = ["ROUNDING", "number", "ranking", "rounding_note", "span", "views", "winner"]
