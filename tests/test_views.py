@@ -170,25 +170,26 @@ def test_old_field_names_are_renamed_on_reading(stored):
     assert all("epochs" not in r and "code" not in r and r["numerics"] for r in migrated)
 
 
-def test_ranking_states_both_measurements_and_whether_they_agree():
+def _network_wins_by_the_book_only() -> runner.Results:
+    """At m = 40: the network has half CS's error by the book's measurement, twice by the authors'."""
     spec = _grid_spec()
     cs, net = (m.label for m in spec.methods)
     base = {"function": "exp_cos", "d": 2, "m": 40, "estimator": "monte_carlo"}
     records = [dict(base, trial=t, method=cs, method_kind="cs", rel_l2=1e-3, abs_l2_grid=1e-4) for t in range(2)]
     records += [dict(base, trial=t, method=net, method_kind="dnn", rel_l2=5e-4, abs_l2_grid=2e-4) for t in range(2)]
-    text = describe.ranking(runner.Results(spec, records), 40)
+    return runner.Results(spec, records)
+
+
+def test_ranking_states_both_measurements_and_whether_they_agree():
+    res = _network_wins_by_the_book_only()
+    text = describe.ranking(res, 40)
     assert "has 0.50 times the error" in text and "has 2.0 times the error" in text
     assert "disagree: this book's finds the network more accurate, the authors' the CS" in text
-    assert "not every method" in describe.ranking(runner.Results(spec, records), 20)
+    assert "not every method" in describe.ranking(res, 20)
 
 
 def test_winner_is_the_role_with_the_smallest_error_by_each_measurement():
-    spec = _grid_spec()
-    cs, net = (m.label for m in spec.methods)
-    base = {"function": "exp_cos", "d": 2, "m": 40, "estimator": "monte_carlo"}
-    records = [dict(base, trial=t, method=cs, method_kind="cs", rel_l2=1e-3, abs_l2_grid=1e-4) for t in range(2)]
-    records += [dict(base, trial=t, method=net, method_kind="dnn", rel_l2=5e-4, abs_l2_grid=2e-4) for t in range(2)]
-    res = runner.Results(spec, records)
+    res = _network_wins_by_the_book_only()
     assert (describe.winner(res, 40, "book"), describe.winner(res, 40, "authors")) == ("network", "cs")
     assert describe.winner(res, 20, "book") is None
     with pytest.raises(ValueError, match="view must be"):
