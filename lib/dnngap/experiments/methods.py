@@ -130,6 +130,21 @@ class _Kind:
         return None
 
 
+class _Network(_Kind):
+    """What the trained-network kinds share: their role, that training is
+    reproducible only up to rounding, that they run on the requested device,
+    and their size, the parameter count of their ``architecture()``."""
+
+    role: ClassVar[Role] = "network"
+    deterministic: ClassVar[bool] = False
+    on_gpu: ClassVar[bool] = True
+    size_symbol: ClassVar[str] = "P"  # what :meth:`size` counts
+
+    def size(self, d: int) -> int:
+        """The number of network parameters :math:`P` in dimension ``d``."""
+        return int(self.architecture().n_parameters(d))
+
+
 @dataclass(frozen=True)
 class CSMethod(_Kind):
     """Compressed sensing: weighted square-root LASSO on a Legendre index set.
@@ -206,7 +221,7 @@ class CSMethod(_Kind):
 
 
 @dataclass(frozen=True)
-class DNNMethod(_Kind):
+class DNNMethod(_Network):
     """A fully connected network trained by the paper's protocol (:mod:`dnngap.dnn`).
 
     Fields mirror :class:`dnngap.dnn.Architecture` and
@@ -215,10 +230,6 @@ class DNNMethod(_Kind):
     """
 
     kind: ClassVar[str] = "dnn"
-    role: ClassVar[Role] = "network"
-    deterministic: ClassVar[bool] = False
-    on_gpu: ClassVar[bool] = True
-    size_symbol: ClassVar[str] = "P"  # what :meth:`size` counts
     NUMERICS: ClassVar[dict[str, str]] = {"dnn": "dnngap.dnn", **_DATA}
 
     depth: int = 4
@@ -291,10 +302,6 @@ class DNNMethod(_Kind):
                 "stop_reason": [str(s) for s in res.stop_reason], "device": str(res.device)}
         return res.predict, info
 
-    def size(self, d: int) -> int:
-        """The number of network parameters :math:`P` in dimension ``d``."""
-        return int(self.architecture().n_parameters(d))
-
     def cost_class(self) -> str:
         return f"dnn ({self.precision}, {self.training().resolved_epochs:,} epochs)"
 
@@ -364,7 +371,7 @@ class ExistenceMethod(_Kind):
 
 
 @dataclass(frozen=True)
-class RecipeMethod(_Kind):
+class RecipeMethod(_Network):
     """A fully connected network trained by a named recipe (:mod:`dnngap.recipes`).
 
     A separate kind from :class:`DNNMethod`: a recipe fixes the optimiser,
@@ -390,10 +397,6 @@ class RecipeMethod(_Kind):
     """
 
     kind: ClassVar[str] = "recipe"
-    role: ClassVar[Role] = "network"
-    deterministic: ClassVar[bool] = False
-    on_gpu: ClassVar[bool] = True
-    size_symbol: ClassVar[str] = "P"  # what :meth:`size` counts
     # the "paper" recipe is dnngap.dnn.train
     NUMERICS: ClassVar[dict[str, str]] = {"recipes": "dnngap.recipes", "dnn": "dnngap.dnn", **_DATA}
 
@@ -455,10 +458,6 @@ class RecipeMethod(_Kind):
     def protocol_note(self) -> str | None:
         """``"training recipe NAME"`` (with the budget when it is not 1)."""
         return f"training recipe {self.recipe}" + (f" (budget ×{self.budget:g})" if self.budget != 1 else "")
-
-    def size(self, d: int) -> int:
-        """The number of network parameters :math:`P` in dimension ``d``."""
-        return int(self.architecture().n_parameters(d))
 
     def cost_class(self) -> str:
         return f"recipe {self.recipe}" + (f" (budget ×{self.budget:g})" if self.budget != 1 else "")
