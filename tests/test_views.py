@@ -194,3 +194,10 @@ def test_winner_is_the_role_with_the_smallest_error_by_each_measurement():
     assert describe.winner(res, 20, "book") is None
     with pytest.raises(ValueError, match="view must be"):
         describe.winner(res, 40, "mine")
+
+
+def test_gap_is_the_best_network_over_the_better_cs_by_each_measurement():
+    res = _network_wins_by_the_book_only()
+    assert describe.gap(res, "book", m=40) == pytest.approx(0.5)
+    assert describe.gap(res, "authors", m=40) == pytest.approx(2.0)
+    assert math.isnan(describe.gap(res, "book", m=20))

@@ -124,6 +124,19 @@ def winner(results: Results, m: int, view: str, **where) -> str | None:
     return roles[frame.loc[frame[view].idxmin(), "method"]]
 
 
+def gap(results: Results, view: str, **where) -> float:
+    """The best trained network's error over the better CS's, by a
+    measurement (``view``: ``"book"`` or ``"authors"``, the columns of
+    :meth:`Results.views`), over the records selected by ``where`` (e.g.
+    ``d=8, m=2250``); ``nan`` where either is missing."""
+    if view not in ("book", "authors"):
+        raise ValueError(f"view must be 'book' or 'authors'; got {view!r}")
+    frame = results.views(**where)
+    role = frame["method"].map({x.label: x.role for x in results.spec.methods})
+    nets, cs = frame[role == "network"][view].dropna(), frame[role == "cs"][view].dropna()
+    return float(nets.min() / cs.min()) if len(nets) and len(cs) else math.nan
+
+
 def ranking(results: Results, m: int, **where) -> str:
     """One sentence per measurement at sample size ``m``: the best trained
     network and the best CS method, and the network's error over CS's, by
@@ -197,4 +210,4 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["ROUNDING", "number", "ranking", "rounding_note", "span", "views", "winner"]
+__all__ = ["ROUNDING", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
