@@ -1,4 +1,4 @@
-"""Tests of dnngap.quadrature: Clenshaw-Curtis sparse grids and error estimators.
+"""Tests of dnngap.smolyak and dnngap.quadrature: Clenshaw-Curtis sparse grids and error estimators.
 
 Reference values: the authors' sparse grids (tests/data/mlfa, see its
 README), the point counts tabulated in the notes on the paper, exactness on
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dnngap import functions, quadrature
+from dnngap import functions, quadrature, smolyak
 from dnngap.functions import TestFunction
 from dnngap.quadrature import (
     Errors,
@@ -506,7 +506,7 @@ def test_reliable_test_set_keeps_a_good_grid():
 
 def test_cache_round_trip(tmp_path, monkeypatch):
     monkeypatch.setenv("DNNGAP_CACHE", str(tmp_path))
-    monkeypatch.setattr(quadrature, "CACHE_MIN_POINTS", 0)
+    monkeypatch.setattr(smolyak, "CACHE_MIN_POINTS", 0)
     built = sparse_grid(3, 4, cache=False)
     assert not any(tmp_path.rglob("*"))  # cache=False writes nothing
     first = sparse_grid(3, 4)
@@ -529,9 +529,9 @@ def test_cache_reads_what_it_wrote(tmp_path, monkeypatch):
     # Plant a file with different (wrong) weights: a cache hit must return it,
     # which proves the second call reads the file instead of rebuilding.
     monkeypatch.setenv("DNNGAP_CACHE", str(tmp_path))
-    monkeypatch.setattr(quadrature, "CACHE_MIN_POINTS", 0)
+    monkeypatch.setattr(smolyak, "CACHE_MIN_POINTS", 0)
     sparse_grid(2, 3)
-    path = quadrature._cache_path(2, 3)
+    path = smolyak._cache_path(2, 3)
     with np.load(path) as data:
         content = dict(data)
     content["weights"] = content["weights"] * 2

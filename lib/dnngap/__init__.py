@@ -9,10 +9,14 @@ figure):
 
 ``functions``    the paper's test functions and their exact norms
 ``sampling``     seeded i.i.d. samples, MATLAB-compatible mode
-``quadrature``   Clenshaw--Curtis sparse grids, error estimators, Monte Carlo
+``smolyak``      Clenshaw--Curtis sparse grids (nodes, weights, disk cache)
+``quadrature``   error estimators: sparse-grid quadrature and Monte Carlo
 ``polynomials``  orthonormal tensor Legendre basis, index sets
 ``cs``           weighted square-root LASSO (compressed sensing) solvers
-``dnn``          fully connected networks, batched training of trials
+``tuning``       the CS parameter lambda by cross-validation
+``mlp``          fully connected networks: architecture, parameters, forward pass
+``dnn``          the paper's training protocol, batched over trials
+``recipes``      other ways to train the same networks (chapter E8)
 ``existence``    the practical existence theorem's network
 ``experiments``  specs, scales, runner, results store
 ``plotting``     paper-style figures with provenance captions
