@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from dnngap import cs, experiments, functions, plotting
-from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem, Store, TestSpec, checks, runner
+from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem, Store, TestSpec, checks
 
 
 def _spec() -> ExperimentSpec:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dnngap import cs, experiments, functions, polynomials, tuning
-from dnngap.experiments import CSMethod, ExperimentSpec, Problem, Store, TestSpec, runner
+from dnngap.experiments import CSMethod, ExperimentSpec, Problem, Store, TestSpec
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib
 
-import pytest
 
 from dnngap.experiments import DNNMethod, ExperimentSpec, Problem, TestSpec
 

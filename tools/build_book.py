@@ -48,7 +48,6 @@ import argparse
 import ast
 import datetime
 import importlib.util
-import json
 import os
 import re
 import shutil

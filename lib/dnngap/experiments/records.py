@@ -25,7 +25,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from .. import functions, quadrature
 from .methods import METHODS
 from .specs import ExperimentSpec, Unit
 from .store import Store
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built
+    import pandas
 
 
 # ---------------------------------------------------------------------------

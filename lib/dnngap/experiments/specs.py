@@ -19,9 +19,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Union, get_args
+from typing import Any, Literal, get_args
 
 from .. import functions
 from .._validation import check_choice
