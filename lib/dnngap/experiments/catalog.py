@@ -145,6 +145,15 @@ def _cs_only(problems: tuple[Problem, ...]) -> tuple[Problem, ...]:
 
 
 def e1(scale: str) -> ExperimentSpec:
+    """E1: ``exp_cos`` across dimensions, CS against ReLU networks (at
+    ``paper`` scale all three activations and, CS alone, also d = 16).
+
+    >>> spec = e1("ci")
+    >>> [p.d for p in spec.problems], [m.label for m in spec.methods]
+    ([1, 2, 4, 8], ['CS (HC, N ≤ 2000)', 'ReLU 1×10', 'ReLU 4×40'])
+    >>> e1("smoke").trials, [p.m_values for p in e1("smoke").problems]
+    (2, [(20, 40), (20, 40)])
+    """
     dims = {"smoke": (1, 2), "ci": (1, 2, 4, 8), "paper": (1, 2, 3, 4, 8)}[scale]
     archs = _archs(scale, ((1, 10), (4, 40))) + (LARGE_ARCHITECTURES if scale == "paper" else ())
     # ci: ReLU only (E2 compares activations)
@@ -157,6 +166,12 @@ def e1(scale: str) -> ExperimentSpec:
 
 
 def e2(scale: str) -> ExperimentSpec:
+    """E2: architectures × activations on ``exp_cos`` in one dimension (d = 8; smoke: 2).
+
+    >>> spec = e2("ci")
+    >>> [p.label for p in spec.problems], [m.label for m in spec.methods][::2]
+    (['exp_cos, d = 8'], ['ReLU 1×10', 'ELU 1×10', 'tanh 1×10', 'CS (HC, N ≤ 2000)'])
+    """
     d = {"smoke": 2, "ci": 8, "paper": 8}[scale]
     archs = _archs(scale, ((1, 10), (4, 40))) + (LARGE_ARCHITECTURES if scale == "paper" else ())
     acts = {"smoke": ("relu", "tanh"), "ci": ACTIVATIONS, "paper": ACTIVATIONS}[scale]
@@ -168,6 +183,12 @@ def e2(scale: str) -> ExperimentSpec:
 
 
 def e3(scale: str) -> ExperimentSpec:
+    """E3: harder smooth functions (``exp_cos5``, and the two rational
+    functions in d = 8 from ``ci`` on).
+
+    >>> [(p.function, p.d) for p in e3("ci").problems]
+    [('exp_cos5', 1), ('slower_decay_rational', 8), ('mixed_trig_rational', 8)]
+    """
     rational = ("slower_decay_rational", "mixed_trig_rational")
     problems = {
         "smoke": _problems(("exp_cos5",), (1,), (20, 40)),
@@ -185,6 +206,15 @@ def e3(scale: str) -> ExperimentSpec:
 
 
 def e4(scale: str) -> ExperimentSpec:
+    """E4: piecewise constant functions, CS with the fixed and the
+    cross-validated λ against ReLU networks.
+
+    >>> spec = e4("ci")
+    >>> [(p.function, p.d, p.m_values) for p in spec.problems][2:]
+    [('indicator', 1, (63, 188)), ('indicator', 2, (76, 301))]
+    >>> [m.label for m in spec.methods][:2]
+    ['CS (HC, N ≤ 2000)', 'CS (HC, N ≤ 2000, λ by CV)']
+    """
     # ci stops near m = 300 (200 in d = 1): CS on a jump with m close to
     # |Lambda| is slow to solve, and every network trains all 50,000 epochs;
     # the m are the released ones nearest those targets (indicator: 63, 188 in
@@ -204,6 +234,13 @@ def e4(scale: str) -> ExperimentSpec:
 
 
 def e5(scale: str) -> ExperimentSpec:
+    """E5: the one-dimensional illustrations, each trial's prediction stored
+    on ``plot_points`` equispaced points for drawing.
+
+    >>> spec = e5("ci")
+    >>> [p.function for p in spec.problems], spec.plot_points, e5("smoke").plot_points
+    (['logsin_plus_sin_K1', 'logsin_plus_sin_K10', 'f1'], 2048, 64)
+    """
     fns = ("logsin_plus_sin_K1", "logsin_plus_sin_K10", "f1")
     # ci: m well below |Lambda| (CS solves with m close to |Lambda| are slow)
     ms = {"smoke": (40,), "ci": _ci_m((50, 100)), "paper": paper_m}[scale]
@@ -218,6 +255,11 @@ def e5(scale: str) -> ExperimentSpec:
 
 
 def e6(scale: str) -> ExperimentSpec:
+    """E6: the same networks trained in single and in double precision.
+
+    >>> [m.label for m in e6("ci").methods]
+    ['CS (HC, N ≤ 2000)', 'ReLU 2×20', 'ReLU 2×20, double']
+    """
     d = {"smoke": 1, "ci": 8, "paper": 8}[scale]
     ms = {"smoke": (40,), "ci": (75, 300), "paper": paper_m("exp_cos", d)}[scale]
     # ci: 2x20, whose 200,000 double-precision epochs fit the book's budget
@@ -239,6 +281,15 @@ EXISTENCE_NMAX = {"smoke": (30,), "ci": (300,), "paper": (300, 2000)}
 
 
 def e7(scale: str) -> ExperimentSpec:
+    """E7: the existence theorem's network next to CS on the same index set
+    (:data:`EXISTENCE_NMAX`) and a trained ReLU 4×40.
+
+    >>> spec = e7("ci")
+    >>> [p.d for p in spec.problems], [m.label for m in spec.methods]
+    ([4, 8], ['CS (HC, N ≤ 300)', 'existence network (N ≤ 300, δ = 1e-08)', 'ReLU 4×40'])
+    >>> len(e7("paper").methods)      # both index sets: 2 × (CS, existence) + the network
+    5
+    """
     # ci: d = 4, 8 rather than 2, 4. In d = 2 a hyperbolic cross of 300
     # elements resolves exp_cos to rounding level, where the ratio of two
     # errors means nothing.
@@ -256,7 +307,12 @@ DELTAS = (1e-1, 1e-2, 1e-3, 1e-4, 1e-6, 1e-8)
 
 def e7_delta(scale: str) -> ExperimentSpec:
     """E7's sweep of the emulation accuracy delta: the existence network at
-    several delta next to CS, on one problem (its CS units are E7's)."""
+    several delta next to CS, on one problem (its CS units are E7's).
+
+    >>> spec = e7_delta("ci")
+    >>> [m.delta for m in spec.methods[1:]] == list(DELTAS), spec.methods[0] in e7("ci").methods
+    (True, True)
+    """
     d = {"smoke": 2, "ci": 4, "paper": 4}[scale]
     # ci: the small index set at m = 375; paper: also CS's own index set, and m = 1200
     ms = {"smoke": (80,), "ci": (375,), "paper": (375, 1200)}[scale]
@@ -279,7 +335,14 @@ def e8(scale: str) -> ExperimentSpec:
     and the existence network in d = 8 only, on a hyperbolic cross of at most
     300 elements (E7's ``ci``; on CS's 2,000 it costs more than all the
     recipes together). ``paper``: the existence network on both (CS's index
-    set, and 300 elements as at ``ci``)."""
+    set, and 300 elements as at ``ci``).
+
+    >>> spec = e8("ci")
+    >>> spec.trials, [m.recipe for m in spec.methods if m.kind == "recipe"] == list(E8_RECIPES)
+    (3, True)
+    >>> [(p.function, p.d, p.kinds) for p in spec.problems][0]
+    ('exp_cos', 2, ('cs', 'recipe'))
+    """
     dims = {"smoke": (2,), "ci": (2, 8), "paper": (2, 8)}[scale]
     ms = {"smoke": (40, 80), "ci": (150, 600), "paper": paper_m}[scale]
     archs = {"smoke": ((1, 10),), "ci": ((4, 40),), "paper": ((4, 40),)}[scale]
@@ -295,21 +358,58 @@ def e8(scale: str) -> ExperimentSpec:
 
 
 def cs_convergence(scale: str) -> ExperimentSpec:
-    """CS alone on E1's problems (its units are shared with E1's CS)."""
+    """CS alone on E1's problems (its units are shared with E1's CS).
+
+    >>> spec = cs_convergence("ci")
+    >>> [m.label for m in spec.methods], spec.problems == e1("ci").problems
+    (['CS (HC, N ≤ 2000)'], True)
+    >>> {u.key for u in spec.units()} <= {u.key for u in e1("ci").units()}
+    True
+    """
     spec = e1(scale)
     return dataclasses.replace(spec, name="cs_convergence", title="Compressed sensing: convergence in m",
                                methods=tuple(m for m in spec.methods if isinstance(m, CSMethod)))
 
 
+#: The values of λ that :func:`cs_lambda` sweeps (the default
+#: :data:`dnngap.cs.DEFAULT_LAMBDA` = 1e-4 among them).
+LAMBDA_SWEEP = (1e-6, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1)
+
+
+def cs_lambda(scale: str) -> ExperimentSpec:
+    """CS's test error against λ, and λ by cross-validation, for one function
+    of each class (smooth, slow decay, jump, indicator) at one ``m`` each.
+
+    The points are the released ``m`` nearest 300 (200 in ``d = 1``) and the
+    authors' samples; every λ of :data:`LAMBDA_SWEEP` is one CS method, so the
+    sweep is stored, resumed and verified like every other result.
+
+    >>> spec = cs_lambda("ci")
+    >>> [(p.function, p.d, p.m_values) for p in spec.problems][-1], len(spec.methods)
+    (('indicator', 1, (188,)), 10)
+    >>> spec.methods[4].label
+    'CS (HC, N ≤ 2000, λ = 3e-3)'
+    """
+    ms = (lambda fn, d: (40,)) if scale == "smoke" else (lambda fn, d: _ci_m((200,) if d == 1 else (300,))(fn, d))
+    problems = sum((_problems((fn,), (d,), ms) for fn, d in
+                    (("exp_cos", 8), ("slower_decay_rational", 8), ("halfspace", 2), ("indicator", 1))), ())
+    methods = [_cs(scale, lam=lam) for lam in LAMBDA_SWEEP] + [_cs(scale, lam="cv")]
+    return _spec("cs_lambda", "Compressed sensing: the choice of λ", scale, problems, methods)
+
+
 EXPERIMENTS: dict[str, Callable[[str], ExperimentSpec]] = {
-    "cs_convergence": cs_convergence,
+    "cs_convergence": cs_convergence, "cs_lambda": cs_lambda,
     "e1": e1, "e2": e2, "e3": e3, "e4": e4, "e5": e5, "e6": e6, "e7": e7, "e7_delta": e7_delta,
     "e8": e8,
 }
 
 
 def available() -> list[str]:
-    """Names of the registered experiments."""
+    """Names of the registered experiments.
+
+    >>> available()
+    ['cs_convergence', 'cs_lambda', 'e1', 'e2', 'e3', 'e4', 'e5', 'e6', 'e7', 'e7_delta', 'e8']
+    """
     return list(EXPERIMENTS)
 
 
@@ -377,6 +477,14 @@ def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
 
     Unknown keys and wrong types raise ``ValueError`` naming the key and the
     allowed values, before anything is computed.
+
+    >>> spec = apply_overrides(e1("smoke"), dims=[1], epochs=10, architectures=["1x5", "2x10"])
+    >>> [p.label for p in spec.problems], [m.label for m in spec.methods]
+    (['exp_cos, d = 1'], ['CS (HC, N ≤ 60)', 'ReLU 1×5', 'ReLU 2×10'])
+    >>> apply_overrides(e1("smoke"), trials="3")
+    Traceback (most recent call last):
+    ...
+    ValueError: trials must be int; got '3'
     """
     unknown = sorted(set(overrides) - set(OVERRIDES))
     if unknown:

@@ -151,6 +151,20 @@ class CSMethod(_Kind):
 
     See :mod:`dnngap.cs`. The index set is the largest of its kind with at most
     ``n_max`` elements (:func:`dnngap.polynomials.largest_order`).
+
+    Examples
+    --------
+    >>> cs = CSMethod(n_max=50)
+    >>> cs.label, cs.size(2), CSMethod(lam="cv").label
+    ('CS (HC, N ≤ 50)', 50, 'CS (HC, N ≤ 2000, λ by CV)')
+    >>> y = np.random.default_rng(0).uniform(-1, 1, (2, 10, 1))     # 2 trials, m = 10
+    >>> predict, info = cs.fit(y, np.exp(y[..., 0]))
+    >>> predict(np.zeros((3, 1))).shape, info["stop_reason"], info["N"]
+    ((2, 3), ['converged', 'converged'], 50)
+    >>> CSMethod(lam=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: cs.lam must be a positive number (finite, > 0); got -1 (or 'cv' or None)
     """
 
     kind: ClassVar[str] = "cs"
@@ -180,6 +194,8 @@ class CSMethod(_Kind):
         short = {"hyperbolic_cross": "HC", "total_degree": "TD", "tensor_product": "TP"}[self.index_set]
         if self.lam == "cv":
             return f"CS ({short}, N ≤ {self.n_max}, λ by CV)"
+        if self.lam is not None:
+            return f"CS ({short}, N ≤ {self.n_max}, λ = {self.lam:.0e})".replace("e-0", "e-")
         return f"CS ({short}, N ≤ {self.n_max})"
 
     def fit(self, y: np.ndarray, fy: np.ndarray, *, device: str = "auto", progress: bool = False) -> Fit:
@@ -227,6 +243,18 @@ class DNNMethod(_Network):
     Fields mirror :class:`dnngap.dnn.Architecture` and
     :class:`dnngap.dnn.TrainingConfig`; ``epochs``/``tol`` ``None`` take the
     precision's preset (single: 50,000 epochs, 5e-7; double: 200,000, 5e-16).
+
+    Examples
+    --------
+    >>> DNNMethod(depth=1, width=10).size(8), DNNMethod().epoch_budget(), DNNMethod().paper_protocol
+    (211, 50000, True)
+    >>> net = DNNMethod(depth=1, width=5, epochs=10)
+    >>> net.stopping_tolerance(), net.protocol_note()
+    (('single', 5e-07), "DNN epochs or tolerance changed: not the paper's protocol")
+    >>> y = np.random.default_rng(0).uniform(-1, 1, (2, 10, 1))
+    >>> predict, info = net.fit(y, np.exp(y[..., 0]), device="cpu")
+    >>> predict(np.zeros((3, 1))).shape, info["steps"], info["stop_reason"]
+    ((2, 3), [10, 10], ['epochs', 'epochs'])
     """
 
     kind: ClassVar[str] = "dnn"
@@ -319,6 +347,20 @@ class ExistenceMethod(_Kind):
     depth is :func:`dnngap.existence.required_s`); the last layer is trained
     with the weighted square-root-LASSO loss, by the CS solver (``"cs"``) or
     by proximal gradient descent on the last layer alone (``"gradient"``).
+
+    Examples
+    --------
+    >>> net = ExistenceMethod(n_max=10)
+    >>> net.label, net.size(1), net.cost_class()
+    ('existence network (N ≤ 10, δ = 1e-08)', 10, 'existence (cs, δ = 1e-08)')
+    >>> y = np.random.default_rng(0).uniform(-1, 1, (2, 10, 1))
+    >>> predict, info = net.fit(y, np.exp(y[..., 0]))
+    >>> predict(np.zeros((3, 1))).shape, info["stop_reason"]
+    ((2, 3), ['converged', 'converged'])
+    >>> ExistenceMethod(delta=1)
+    Traceback (most recent call last):
+    ...
+    ValueError: existence.delta must be a float in (0, 1); got 1
     """
 
     kind: ClassVar[str] = "existence"
@@ -394,6 +436,18 @@ class RecipeMethod(_Network):
     budget
         Factor on every epoch and iteration count of the recipe; 1 (default)
         is the recipe as designed, smaller values are for quick tests.
+
+    Examples
+    --------
+    >>> net = RecipeMethod("paper", depth=1, width=5, budget=0.001)
+    >>> net.size(1), net.resolved_activation, net.epoch_budget(), net.protocol_note()
+    (46, 'relu', 50, 'training recipe paper (budget ×0.001)')
+    >>> RecipeMethod("adam_lbfgs").epoch_budget() is None, RecipeMethod(budget=2).budget
+    (True, 2.0)
+    >>> RecipeMethod(budget=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: recipe.budget must be a finite number > 0; got 0.0
     """
 
     kind: ClassVar[str] = "recipe"
@@ -474,12 +528,22 @@ METHODS: dict[str, type] = {cls.kind: cls for cls in (CSMethod, DNNMethod, Exist
 
 
 def role_of(kind: str) -> str:
-    """The role of a method kind (for records, which store the kind)."""
+    """The role of a method kind (for records, which store the kind).
+
+    >>> role_of("cs"), role_of("recipe"), role_of("existence")
+    ('cs', 'network', 'existence')
+    """
     return METHODS[kind].role
 
 
 def method_to_dict(method: Method) -> dict[str, Any]:
-    """The method as plain data: its fields and ``kind``."""
+    """The method as plain data: its fields and ``kind``.
+
+    >>> method_to_dict(CSMethod(n_max=300))
+    {'kind': 'cs', 'index_set': 'hyperbolic_cross', 'n_max': 300, 'lam': None, 'solver': 'primal_dual'}
+    >>> method_from_dict(method_to_dict(DNNMethod(2, 20))) == DNNMethod(2, 20)
+    True
+    """
     return {"kind": method.kind, **dataclasses.asdict(method)}
 
 
