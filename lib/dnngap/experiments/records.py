@@ -51,6 +51,20 @@ class SummaryRow:
     ``mean`` is the arithmetic mean (the statistic the authors' released code
     writes). Trials with a missing, infinite or zero error are left out of
     all of them; ``trials`` counts the rest.
+
+    Examples
+    --------
+    Two trials with errors 1e-6 and 1e-4: geometric mean 1e-5, one decade
+    of spread in :math:`\log_{10}`.
+
+    >>> row = SummaryRow("exp_cos", 1, "CS (HC, N ≤ 2000)", 20, trials=2, geomean=1e-5, log10_std=1.0,
+    ...                  minimum=1e-6, maximum=1e-4, estimator="monte_carlo", mean=5.05e-5)
+    >>> row.value("geomean"), row.value("mean")
+    (1e-05, 5.05e-05)
+    >>> row.value("median")
+    Traceback (most recent call last):
+    ...
+    ValueError: statistic must be one of 'geomean', 'mean'; got 'median'
     """
 
     function: str
@@ -78,7 +92,11 @@ STATISTICS: tuple[str, ...] = ("geomean", "mean")
 
 @dataclass(frozen=True)
 class View:
-    """How a figure measures the error: a record field and a statistic over trials."""
+    """How a figure measures the error: a record field and a statistic over trials.
+
+    >>> [(v.name, v.error, v.statistic) for v in VIEWS.values()]
+    [('book', 'rel_l2', 'geomean'), ('authors', 'abs_l2_grid', 'mean')]
+    """
 
     name: str
     error: str
@@ -107,7 +125,25 @@ class Comparison:
     """One problem at one ``m``: the best CS method, the best trained network
     (methods of role ``"network"``: the paper's protocol or a training recipe),
     the best existence network (each ``None`` where absent) and the relative
-    error of the best constant predictor."""
+    error of the best constant predictor.
+
+    Examples
+    --------
+    CS errors 1e-6 and 1e-4 (geometric mean 1e-5), network errors 1e-3 and
+    1e-2 (3.2e-3), on ``exp_cos`` in d = 1 (constant predictor: 0.0174):
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=2)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("CS (HC, N ≤ 2000)", "cs", 1e-4, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 1×10", "dnn", 1e-2, "tolerance")])
+    >>> c = res.compare()[0]
+    >>> c.cs.method, c.dnn.method, c.existence, round(c.gap, 1), round(c.dnn_vs_constant, 3)
+    ('CS (HC, N ≤ 2000)', 'ReLU 1×10', None, 316.2, 0.181)
+    """
 
     function: str
     d: int
@@ -130,7 +166,30 @@ class Comparison:
 
 @dataclass
 class Results:
-    """The records of a spec as far as the store has them."""
+    """The records of a spec as far as the store has them.
+
+    Examples
+    --------
+    Usually from :func:`load`; here two trials each of CS and a network,
+    built by hand:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=2)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("CS (HC, N ≤ 2000)", "cs", 1e-4, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 1×10", "dnn", 1e-2, "tolerance")])
+    >>> res.complete, res.methods()
+    (True, ['CS (HC, N ≤ 2000)', 'ReLU 1×10'])
+    >>> [(r.method, r.trials, round(r.geomean, 8), round(r.log10_std, 8)) for r in res.summary()]
+    [('CS (HC, N ≤ 2000)', 2, 1e-05, 1.0), ('ReLU 1×10', 2, 0.00316228, 0.5)]
+    >>> res.stop_counts()[("exp_cos", 1, "ReLU 1×10", 20)]
+    {'tolerance': 1, 'epochs': 1}
+    >>> res.table().loc[("exp_cos", 1, 20)].tolist()      # geometric mean (std of log10)
+    ['1.00e-05 (1.00)', '3.16e-03 (0.50)']
+    """
 
     spec: ExperimentSpec
     records: list[dict[str, Any]]
@@ -150,6 +209,29 @@ class Results:
             if self.records and key not in self.records[0]:
                 raise ValueError(f"unknown record field {key!r}; allowed: {sorted(self.records[0])}")
         return [r for r in self.records if all(r.get(k) == v for k, v in where.items())]
+
+    def by_trial(self, field: str = "rel_l2", **where: Any) -> "pandas.DataFrame":
+        """One record field per trial and method: rows ``trial``, columns the
+        method labels in the spec's order, over the records :meth:`select`
+        picks (which must hold one record per trial and method: give the
+        problem and ``m``).
+
+        >>> from dnngap.experiments import CSMethod, ExperimentSpec, Problem
+        >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+        ...                       (CSMethod(lam=1e-3), CSMethod(lam="cv")), trials=2)
+        >>> recs = [dict(function="exp_cos", d=1, m=20, trial=t, method=mt.label, lam=lam, rel_l2=e)
+        ...         for mt, lam, e in ((spec.methods[0], 1e-3, 0.1), (spec.methods[1], 1e-2, 0.2)) for t in (0, 1)]
+        >>> Results(spec, recs).by_trial("lam", m=20).to_numpy().tolist()
+        [[0.001, 0.01], [0.001, 0.01]]
+        """
+        import pandas
+
+        rows = self.select(**where)
+        frame = pandas.DataFrame(rows, columns=["trial", "method", field]) if rows else None
+        if frame is None or frame.duplicated(["trial", "method"]).any():
+            raise ValueError(f"by_trial needs one record per trial and method; {len(rows)} records match {where}")
+        table = frame.pivot(index="trial", columns="method", values=field)
+        return table[[label for label in self.methods() if label in table.columns]]
 
     def methods(self) -> list[str]:
         """Method labels in the spec's order."""
@@ -394,6 +476,15 @@ def migrate(records: list[dict[str, Any]], unit: Unit) -> list[dict[str, Any]]:
     unit's grid :math:`G`, so ``abs_l2_grid`` = ``rel_l2_grid`` ×
     :func:`grid_norm` -- the same two quadratures the computation uses, exact
     to rounding, with no recomputation (so no numerics bump).
+
+    Examples
+    --------
+    >>> from dnngap import experiments
+    >>> unit = experiments.get("e1", "smoke").units()[0]           # CS, exp_cos in d = 1
+    >>> old = [{"function": "exp_cos", "d": 1, "method": "CS (old label)", "epochs": 12, "rel_l2_grid": 0.5}]
+    >>> rec = migrate(old, unit)[0]
+    >>> rec["method"], rec["steps"], "epochs" in rec, round(rec["abs_l2_grid"] / grid_norm("exp_cos", 1, 6), 12)
+    ('CS (HC, N ≤ 60)', 12, False, 0.5)
     """
     label = unit.method.label  # labels are presentation, not part of the key: this version's
     for rec in records:
@@ -409,7 +500,19 @@ def migrate(records: list[dict[str, Any]], unit: Unit) -> list[dict[str, Any]]:
 
 
 def read_records(store: Store, unit: Unit) -> list[dict[str, Any]] | None:
-    """A stored unit's records, migrated (:func:`migrate`); ``None`` if it is not stored."""
+    """A stored unit's records, migrated (:func:`migrate`); ``None`` if it is not stored.
+
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("cs_convergence", "smoke", dims=[1], m_values=[20])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     store = experiments.Store(folder)
+    ...     before = read_records(store, spec.units()[0])
+    ...     _ = experiments.run(spec, store, progress=False)
+    ...     after = read_records(store, spec.units()[0])
+    >>> before, len(after), after[0]["method"], after[0]["stop_reason"]
+    (None, 2, 'CS (HC, N ≤ 60)', 'converged')
+    """
     payload = store.read(unit.key)
     return None if payload is None else migrate(payload["records"], unit)
 
