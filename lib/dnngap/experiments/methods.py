@@ -30,7 +30,15 @@ per-trial training outcome), :meth:`size` and :meth:`cost_class` (the cost
 model of :mod:`.planning`), :meth:`work` (a rough cost for scheduling).
 
 Adding a method is one class here and one entry in :data:`METHODS`; nothing
-else branches on the kind.
+else branches on the kind. The class is a frozen dataclass deriving from
+``_Kind`` (or ``_Network`` for a trained network) whose fields are its
+settings; it sets the class attributes above and defines ``label`` (a
+short name for legends), :meth:`fit`, :meth:`size`, :meth:`cost_class`
+and :meth:`work`. ``tests/test_new_method.py`` writes one (least squares on
+a total-degree space, about 30 lines) and runs it through the whole
+pipeline -- store, records, summaries, cost plans -- without touching any
+other module; a new kind's numbers get a ``NUMERICS_VERSION`` in the module
+that computes them, named in ``NUMERICS``.
 
 >>> from dnngap.experiments import methods
 >>> sorted(methods.METHODS)
