@@ -40,7 +40,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     n = 50_000 if args.quick else 200_000
-    Lambda = polynomials.hyperbolic_cross(8, polynomials.largest_order("hyperbolic_cross", 8, 2000))
+    Lambda = polynomials.largest_index_set("hyperbolic_cross", 8, 2000)
     rng = np.random.default_rng(0)
     points = rng.uniform(-1, 1, (n, 8))
     z = rng.normal(size=(20, len(Lambda)))

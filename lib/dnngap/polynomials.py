@@ -53,6 +53,7 @@ __all__ = [
     "tensor_product",
     "index_set",
     "index_set_size",
+    "largest_index_set",
     "largest_order",
     "weights",
     "features",
@@ -303,6 +304,21 @@ def largest_order(kind: IndexSetKind, d: int, N_max: int) -> int:
     while index_set_size(kind, d, order + 1) <= N_max:
         order += 1
     return order
+
+
+def largest_index_set(kind: IndexSetKind, d: int, N_max: int) -> np.ndarray:
+    """The largest index set of ``kind`` in ``d`` dimensions with at most
+    ``N_max`` elements: :func:`index_set` at :func:`largest_order` (the
+    book's CS uses the hyperbolic cross with ``N_max = 2000``).
+
+    Examples
+    --------
+    >>> largest_index_set("hyperbolic_cross", 8, 2000).shape
+    (1843, 8)
+    >>> largest_index_set("total_degree", 2, 10).tolist()
+    [[0, 0], [0, 1], [0, 2], [0, 3], [1, 0], [1, 1], [1, 2], [2, 0], [2, 1], [3, 0]]
+    """
+    return index_set(kind, d, largest_order(kind, d, N_max))
 
 
 def weights(Lambda: np.ndarray) -> np.ndarray:

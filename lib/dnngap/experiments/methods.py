@@ -90,7 +90,7 @@ def _index_set(kind: str, d: int, n_max: int) -> np.ndarray:
     """The largest index set of ``kind`` in ``d`` dimensions with at most ``n_max`` elements."""
     from .. import polynomials
 
-    Lambda = polynomials.index_set(kind, d, polynomials.largest_order(kind, d, n_max))
+    Lambda = polynomials.largest_index_set(kind, d, n_max)
     Lambda.setflags(write=False)  # cached: shared by every caller
     return Lambda
 
