@@ -167,6 +167,18 @@ class TrainingConfig:
         parameters (the only randomness of training).
     history_stride : int
         Record the training loss every ``history_stride`` epochs.
+
+    Examples
+    --------
+    >>> cfg = TrainingConfig(precision="double")
+    >>> cfg.resolved_epochs, cfg.resolved_tol, cfg.dtype
+    (200000, 5e-16, torch.float64)
+    >>> TrainingConfig(epochs=10).resolved_epochs, TrainingConfig().resolved_tol
+    (10, 5e-07)
+    >>> TrainingConfig(optimizer="lbfgs")
+    Traceback (most recent call last):
+    ...
+    ValueError: optimizer must be one of 'adam', 'sgd'; got 'lbfgs'
     """
 
     precision: Precision = "single"
@@ -320,6 +332,22 @@ class TrainingResult:
         released code keeps -- the final iterate unless the last checkpoint,
         saved whenever the loss fell 16-fold below the previous checkpoint's,
         has a lower loss. ``None`` otherwise.
+
+    Examples
+    --------
+    Two trials of 50 epochs, the loss recorded every 10:
+
+    >>> y = np.linspace(-1, 1, 6)[None, :, None].repeat(2, axis=0)
+    >>> cfg = TrainingConfig(precision="double", epochs=50, tol=1e-10, history_stride=10)
+    >>> res = train(Architecture(1, 5, "tanh"), cfg, y, y[..., 0], progress=False)
+    >>> res.trials, res.parameters.shape, res.stop_reason.tolist()
+    (2, (2, 46), ['epochs', 'epochs'])
+    >>> res.history_epochs.tolist(), res.history.shape
+    ([0, 10, 20, 30, 40, 50], (2, 6))
+    >>> res.predict(np.zeros((3, 1)), iterate="final")
+    Traceback (most recent call last):
+    ...
+    ValueError: iterate='final' needs train(..., track_final=True)
     """
 
     architecture: Architecture

@@ -100,6 +100,20 @@ def as_points(y: object, *, name: str = "y") -> np.ndarray:
     ValueError
         If ``y`` is not two-dimensional, has no columns, contains NaN or
         infinity, or has a coordinate with ``|y_k| > 1 + DOMAIN_TOL``.
+
+    Examples
+    --------
+    >>> as_points([[0, 1], [-1, 0]])
+    array([[ 0.,  1.],
+           [-1.,  0.]])
+    >>> as_points(np.zeros(3))
+    Traceback (most recent call last):
+    ...
+    ValueError: y must be a 2-D array of shape (n, d); got shape (3,)
+    >>> as_points([[1.5]], name="points")
+    Traceback (most recent call last):
+    ...
+    ValueError: points must lie in [-1, 1]^d; found a coordinate of size 1.5
     """
     arr = np.asarray(y)
     if arr.dtype.kind not in "fiu":
@@ -156,6 +170,18 @@ class TestFunction:
         Dimensions in which the authors released data for this function.
     notes : str
         One or two sentences on what makes the function easy or hard.
+
+    Examples
+    --------
+    :math:`f(y) = y_1`, with :math:`\mathbb{E}f = 0` and :math:`\|f\| = 1/\sqrt 3`
+    in every dimension (not registered; see :func:`register`):
+
+    >>> f = TestFunction("first_coordinate", "y_1", "analytic", None, lambda y: y[:, 0],
+    ...                  exact_norm=lambda d: 3 ** -0.5, exact_mean=lambda d: 0.0)
+    >>> f(np.array([[0.5, -1.0], [0.25, 0.0]])), f.supports(7), f.constant_error(2)
+    (array([0.5 , 0.25]), True, 1.0)
+    >>> get("halfspace").supports(5), get("halfspace").norm(2) == 0.5 ** 0.5
+    (True, True)
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -538,7 +564,11 @@ _REGISTRY: dict[str, TestFunction] = {f.name: f for f in _PAPER_FUNCTIONS}
 
 
 def available() -> list[str]:
-    """Names of the registered functions: the paper's nine first, in the paper's order."""
+    """Names of the registered functions: the paper's nine first, in the paper's order.
+
+    >>> available()[:3], len(available()) >= 9
+    (['exp_cos', 'exp_cos5', 'slower_decay_rational'], True)
+    """
     return list(_REGISTRY)
 
 
@@ -572,6 +602,13 @@ def register(function: TestFunction, *, overwrite: bool = False) -> TestFunction
     """Add ``function`` to the registry under ``function.name`` and return it.
 
     Raises ``ValueError`` if the name is taken and ``overwrite`` is false.
+
+    >>> register(get("exp_cos"))
+    Traceback (most recent call last):
+    ...
+    ValueError: a function named 'exp_cos' is already registered; pass overwrite=True to replace it
+    >>> register(get("exp_cos"), overwrite=True) is get("exp_cos")
+    True
     """
     if not isinstance(function, TestFunction):
         raise TypeError(

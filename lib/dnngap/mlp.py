@@ -213,6 +213,16 @@ def hidden(layers: Layers, sigma: Callable, h: torch.Tensor) -> torch.Tensor:
     ``layers`` are those of :func:`layer_views` (the output layer, last, is
     not applied); ``sigma`` one of :data:`ACTIVATIONS` or
     :data:`ACTIVATIONS_IN_PLACE`.
+
+    Examples
+    --------
+    A network :math:`y \mapsto 2\,\mathrm{relu}(y) + 3\,\mathrm{relu}(-y) + 1/2` (d = 1, N = 2, one trial):
+
+    >>> theta = torch.tensor([[1.0, -1.0, 0.0, 0.0, 2.0, 3.0, 0.5]])  # W0, b0, W1, b1
+    >>> layers = layer_views(theta, (1, 2, 1))
+    >>> h = torch.tensor([[[-1.0, 0.5, 2.0]]])                      # (T, d, m) = (1, 1, 3)
+    >>> hidden(layers, ACTIVATIONS["relu"], h).tolist()         # relu(y), relu(-y)
+    [[[0.0, 0.5, 2.0], [1.0, 0.0, 0.0]]]
     """
     for weight, bias in layers[:-1]:
         h = sigma(torch.baddbmm(bias, weight, h))
@@ -225,19 +235,41 @@ def output_layer(layer: tuple[torch.Tensor, torch.Tensor], h: torch.Tensor) -> t
     Written as a broadcast product and a sum rather than a ``bmm`` with one
     output row: the backward of the latter is a rank-one ``bmm`` (inner
     dimension 1), which is several times slower on the CPU.
+
+    Examples
+    --------
+    >>> w, b = torch.tensor([[[2.0, 3.0]]]), torch.tensor([[[0.5]]])     # T = 1, N = 2
+    >>> output_layer((w, b), torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])).tolist()   # m = 2
+    [[2.5, 3.5]]
     """
     weight, bias = layer
     return (weight.transpose(1, 2) * h).sum(dim=1) + bias[:, 0]
 
 
 def output_bmm(layer: tuple[torch.Tensor, torch.Tensor], h: torch.Tensor) -> torch.Tensor:
-    """Linear output ``(T, N, m) -> (T, m)`` as one ``baddbmm`` (rounds unlike :func:`output_layer`)."""
+    """Linear output ``(T, N, m) -> (T, m)`` as one ``baddbmm`` (rounds unlike :func:`output_layer`).
+
+    >>> w, b = torch.tensor([[[2.0, 3.0]]]), torch.tensor([[[0.5]]])
+    >>> output_bmm((w, b), torch.tensor([[[1.0, 0.0], [0.0, 1.0]]])).tolist()
+    [[2.5, 3.5]]
+    """
     weight, bias = layer
     return torch.baddbmm(bias, weight, h)[:, 0, :]
 
 
 def forward(layers: Layers, sigma: Callable, h: torch.Tensor) -> torch.Tensor:
-    """Batched network on feature-major inputs: ``h (T, d, m) -> (T, m)`` (:func:`output_layer`)."""
+    """Batched network on feature-major inputs: ``h (T, d, m) -> (T, m)`` (:func:`output_layer`).
+
+    Examples
+    --------
+    A network :math:`y \\mapsto 2\\,\\mathrm{relu}(y) + 3\\,\\mathrm{relu}(-y) + 1/2` (d = 1, N = 2, one trial):
+
+    >>> theta = torch.tensor([[1.0, -1.0, 0.0, 0.0, 2.0, 3.0, 0.5]])  # W0, b0, W1, b1
+    >>> layers = layer_views(theta, (1, 2, 1))
+    >>> h = torch.tensor([[[-1.0, 0.5, 2.0]]])                      # (T, d, m) = (1, 1, 3)
+    >>> forward(layers, ACTIVATIONS["relu"], h).tolist()
+    [[3.5, 1.5, 4.5]]
+    """
     return output_layer(layers[-1], hidden(layers, sigma, h))
 
 
@@ -246,6 +278,15 @@ def forward_shared(layers: Layers, sigma: Callable, x: torch.Tensor) -> torch.Te
 
     The first layer is one ``matmul`` of every trial's weights with the
     points; then as :func:`forward`.
+
+    Examples
+    --------
+    The network of :func:`forward`'s example, at points of shape (n, d):
+
+    >>> theta = torch.tensor([[1.0, -1.0, 0.0, 0.0, 2.0, 3.0, 0.5]])
+    >>> x = torch.tensor([[-1.0], [0.5], [2.0]])
+    >>> forward_shared(layer_views(theta, (1, 2, 1)), ACTIVATIONS["relu"], x).tolist()
+    [[3.5, 1.5, 4.5]]
     """
     weight, bias = layers[0]
     h = sigma(torch.matmul(weight, x.T) + bias)  # (T, N, n)
@@ -352,7 +393,11 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def device_description(dev: torch.device) -> str:
-    """Where computations run, e.g. ``"cpu (2 threads)"`` or ``"cuda:0 (NVIDIA H100 ...)"``."""
+    """Where computations run, e.g. ``"cpu (2 threads)"`` or ``"cuda:0 (NVIDIA H100 ...)"``.
+
+    >>> device_description(torch.device("cpu"))  # doctest: +ELLIPSIS
+    'cpu (... threads)'
+    """
     if dev.type == "cuda":
         return f"{dev} ({torch.cuda.get_device_name(dev)})"
     if dev.type == "cpu":

@@ -165,7 +165,15 @@ def method_styles(methods: Results | Iterable) -> dict[str, dict]:
 
 
 def tolerance_style(precision: str) -> dict:
-    """Line style of the training-tolerance line of a precision (:data:`REFERENCE_STYLES`)."""
+    """Line style of the training-tolerance line of a precision (:data:`REFERENCE_STYLES`).
+
+    A precision without a style of its own gets a grey dash-dot-dot line:
+
+    >>> tolerance_style("single")
+    {'color': '0.45', 'linestyle': ':', 'linewidth': 1.3}
+    >>> tolerance_style("half")["linestyle"]
+    (0, (6, 2, 1, 2, 1, 2))
+    """
     return dict(REFERENCE_STYLES.get(precision, _OTHER_TOLERANCE))
 
 
@@ -271,6 +279,17 @@ def draw_references(ax: Axes, results: Results, function: str, d: int, *, dnn: b
 
     With ``absolute`` both are multiplied by :math:`\|f\|` (exact), for
     panels of absolute errors.
+
+    Examples
+    --------
+    E6 trains in both precisions, so both tolerance floors are drawn:
+
+    >>> from dnngap import experiments
+    >>> fig, ax = plt.subplots()
+    >>> draw_references(ax, Results(experiments.get("e6", "smoke"), []), "exp_cos", 1)
+    >>> [(line.get_label(), f"{line.get_ydata()[0]:.2e}") for line in ax.get_lines()]
+    [('best constant predictor', '1.74e-02'), ('training tolerance (single)', '7.85e-04'), ('training tolerance (double)', '2.48e-08')]
+    >>> plt.close(fig)
     """
     scale = functions.get(function).norm(d) if absolute else 1.0
     const = results.constant_error(function, d)
@@ -353,6 +372,15 @@ def shared_legend(fig: Figure, *, fontsize: float = LEGEND_FONTSIZE, max_columns
     legend takes as many columns (at most ``max_columns``) as fit the
     figure's width, and the figure grows by its height, so the panels keep
     their size. Returns ``fig``.
+
+    Examples
+    --------
+    >>> fig, (a, b) = plt.subplots(1, 2, figsize=(6, 2.5))
+    >>> _ = a.axhline(0.5, label=CONSTANT_LABEL), a.plot([1, 2], [1, 2], label="CS")
+    >>> _ = b.plot([1, 2], [2, 1], label="CS"), b.plot([1, 2], [1, 1], label="ReLU 1×10")
+    >>> [t.get_text() for t in shared_legend(fig).legends[0].get_texts()]   # methods first
+    ['CS', 'ReLU 1×10', 'best constant predictor']
+    >>> plt.close(fig)
     """
     handles, labels = [], []
     for ax in fig.axes:
@@ -391,7 +419,14 @@ def _is_reference(label: str) -> bool:
 def fit_titles(fig: Figure, *, smallest: float = 8.0) -> Figure:
     """Make every axes title fit its axes' width: first by breaking it at
     " — " or ", " into two lines, then by a smaller font (not below
-    ``smallest`` points). Returns ``fig``."""
+    ``smallest`` points). Returns ``fig``.
+
+    >>> fig, ax = plt.subplots(figsize=(2, 2))
+    >>> _ = ax.set_title("exp_cos in d = 8 — every network and every CS method")
+    >>> fit_titles(fig).axes[0].get_title()
+    'exp_cos in d = 8\\nevery network and every CS method'
+    >>> plt.close(fig)
+    """
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
         title = ax.title
@@ -411,7 +446,16 @@ def fit_titles(fig: Figure, *, smallest: float = 8.0) -> Figure:
 
 def displayed_width(fig: Figure) -> float:
     """The width in inches of ``fig`` as the book saves it (a tight bounding
-    box with Matplotlib's default padding, what Jupyter's inline backend does)."""
+    box with Matplotlib's default padding, what Jupyter's inline backend does).
+
+    A 4-inch figure whose only axes fill it, drawn without ticks or labels:
+
+    >>> fig = plt.figure(figsize=(4, 3))
+    >>> fig.add_axes((0, 0, 1, 1)).set_axis_off()
+    >>> round(float(displayed_width(fig)), 6)   # 4 inches and the padding
+    4.2
+    >>> plt.close(fig)
+    """
     bbox = fig.get_tightbbox(fig.canvas.get_renderer())
     return bbox.width + 2 * _PAD
 
@@ -419,7 +463,18 @@ def displayed_width(fig: Figure) -> float:
 def legend_points(fig: Figure) -> float:
     """The smallest legend font of ``fig`` in points as a reader sees it: its
     font size, scaled down where the saved figure is wider than
-    :data:`CONTENT_WIDTH` (``inf`` without a legend)."""
+    :data:`CONTENT_WIDTH` (``inf`` without a legend).
+
+    >>> fig = plt.figure(figsize=(8, 3))
+    >>> ax = fig.add_axes((0, 0, 1, 1))
+    >>> ax.set_axis_off()
+    >>> legend_points(fig)
+    inf
+    >>> _ = ax.plot([0, 1], [0, 1], label="CS"), ax.legend(fontsize=10)
+    >>> round(float(legend_points(fig)), 2)   # 10 pt shown at 7 / 8.2 of its size
+    8.54
+    >>> plt.close(fig)
+    """
     legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
     sizes = [t.get_fontsize() for legend in legends for t in legend.get_texts()]
     if not sizes:
@@ -430,7 +485,21 @@ def legend_points(fig: Figure) -> float:
 def check_legible(fig: Figure) -> Figure:
     """``fig``, after checking that its legends are at least
     :data:`MIN_LEGEND_POINTS` at the displayed width and that it is not shown
-    shrunk by more than 5 % (``ValueError`` otherwise)."""
+    shrunk by more than 5 % (``ValueError`` otherwise).
+
+    >>> fig = plt.figure(figsize=(4, 3))
+    >>> ax = fig.add_axes((0, 0, 1, 1))
+    >>> ax.set_axis_off()
+    >>> _ = ax.plot([0, 1], [0, 1], label="CS"), ax.legend(fontsize=10)
+    >>> check_legible(fig) is fig
+    True
+    >>> fig.set_size_inches(8, 3)
+    >>> check_legible(fig)
+    Traceback (most recent call last):
+    ...
+    ValueError: legend shown at 8.5 pt (figure 8.2 in wide, content column 7 in): at least 9 pt needed
+    >>> plt.close(fig)
+    """
     points = legend_points(fig)
     width = displayed_width(fig)
     if points < MIN_LEGEND_POINTS:
@@ -483,7 +552,13 @@ def _merge_notes(notes: Iterable[str]) -> list[str]:
 def provenance(results: Results) -> str:
     """:func:`provenance_line` for stored results (what the caption of a
     figure drawn from them says): with a note when results are missing or
-    a method departs from the paper's protocol."""
+    a method departs from the paper's protocol.
+
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("e1", "smoke", epochs=10)
+    >>> provenance(Results(spec, [], missing=spec.units()[:3])).split(" · ")[:2]
+    ["scale smoke (incomplete: 3 points of 8 missing; DNN epochs or tolerance changed: not the paper's protocol)", '2 trials']
+    """
     spec = results.spec
     total = len(spec.units())
     notes = [] if results.complete else [f"incomplete: {_count(len(results.missing), 'point')} of {total:,} missing"]

@@ -175,6 +175,20 @@ def as_generator(rng: object, *, name: str = "rng") -> np.random.Generator:
         non-negative integer seed for :func:`numpy.random.default_rng`.
     name : str
         Name of the argument, used in error messages.
+
+    Examples
+    --------
+    >>> g = np.random.default_rng(1)
+    >>> as_generator(g) is g, int(as_generator(7).integers(100)) == int(np.random.default_rng(7).integers(100))
+    (True, True)
+    >>> as_generator(1.5, name="seed")
+    Traceback (most recent call last):
+    ...
+    TypeError: seed must be a numpy.random.Generator or an integer seed; got float
+    >>> as_generator(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: rng seed must be non-negative; got -1
     """
     if isinstance(rng, np.random.Generator):
         return rng

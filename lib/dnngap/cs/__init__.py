@@ -99,7 +99,8 @@ from .._validation import check_choice, check_int, check_optional_int, check_pos
 from . import _tuning, homotopy, pdhg, reference
 from .certificate import accepted, certify
 
-#: builds on) produces. Bump it by hand when a change alters the numbers CS
+#: Version of the numbers this package (and the existence network, which
+#: builds on it) produces. Bump it by hand when a change alters the numbers CS
 #: results hold (a new solver step, stopping rule, default ``lam``, basis
 #: normalisation...); refactoring that leaves them unchanged keeps it. The
 #: results store's key includes it (:mod:`dnngap.experiments.store`), so a bump
@@ -160,6 +161,18 @@ class Solution:
         Which stage produced ``z``: ``"homotopy"`` (the LASSO homotopy of
         :func:`solve`), ``"pdhg"`` (restarted PDHG, possibly polished) or
         ``"clarabel"`` (``method="cvxpy"``).
+
+    Examples
+    --------
+    One trial (no leading T axis): every field but ``z`` is a 0-d array.
+
+    >>> Lambda = polynomials.index_set("hyperbolic_cross", 1, 8)     # N = 9
+    >>> y = np.linspace(-1, 1, 5)[:, None]
+    >>> sol = fit(y, np.exp(y[:, 0]), Lambda)
+    >>> sol.z.shape, sol.gap.shape, bool(sol.converged), str(sol.path), sol.method
+    ((9,), (), True, 'homotopy', 'primal_dual')
+    >>> bool(sol.gap <= 1e-7), int(np.count_nonzero(sol.z)) <= 5   # at most m nonzeros
+    (True, True)
     """
 
     z: np.ndarray

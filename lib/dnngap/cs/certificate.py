@@ -61,6 +61,15 @@ def dual_value(b_dot_p, p_norm, constraint_ratio, beta_dual=None):
         :math:`\mathcal{D}(sp) = -s\langle b, p\rangle\ [+\ \beta(1 - s^2\|p\|^2)^{1/2}]`
         with :math:`s = \min(1, 1/\max(\|p\|, \text{ratio}))`, the largest
         :math:`s \le 1` that makes :math:`sp` feasible.
+
+    Examples
+    --------
+    :math:`\|p\| = 2` is the binding constraint, so s = 1/2:
+
+    >>> float(dual_value(-1.0, 2.0, 0.5))
+    0.5
+    >>> dual_value(np.array([-1.0, -1.0]), np.array([0.5, 0.5]), np.array([0.25, 4.0]))
+    array([1.  , 0.25])
     """
     s = 1.0 / _floor(_maximum(p_norm, constraint_ratio), _tuning.TINY)
     s = s.clamp(max=1.0) if isinstance(s, torch.Tensor) else np.minimum(1.0, s)
@@ -72,7 +81,15 @@ def dual_value(b_dot_p, p_norm, constraint_ratio, beta_dual=None):
 
 
 def relative_gap(primal, dual):
-    r""":math:`(\mathcal{P} - \mathcal{D}) / \mathcal{P}` (guarded against :math:`\mathcal{P} = 0`)."""
+    r""":math:`(\mathcal{P} - \mathcal{D}) / \mathcal{P}` (guarded against :math:`\mathcal{P} = 0`).
+
+    Examples
+    --------
+    >>> float(relative_gap(2.0, 1.5))
+    0.25
+    >>> float(relative_gap(0.0, 0.0))      # P = D = 0: no division by zero
+    0.0
+    """
     return (primal - dual) / _floor(primal, _tuning.TINY)
 
 
@@ -95,6 +112,18 @@ def certify(A: np.ndarray, b: np.ndarray, thr: np.ndarray, z: np.ndarray, p: np.
     gap, primal : numpy.ndarray, shape (T,)
         :math:`(\mathcal{P}(z) - \mathcal{D}(sp)) / \mathcal{P}(z)` and
         :math:`\mathcal{P}(z)`, everything computed from A and b themselves.
+
+    Examples
+    --------
+    A = I, b = e_1, λu = (1/2, 1/2): z = b is optimal with value 1/2, and
+    p = -b (scaled by 1/2 into feasibility) proves it; z = 0 is off by half.
+
+    >>> A, b, thr = np.eye(2)[None], np.array([[1.0, 0.0]]), np.array([0.5, 0.5])
+    >>> p = np.array([[-1.0, 0.0]])
+    >>> certify(A, b, thr, np.array([[1.0, 0.0]]), p)
+    (array([0.]), array([0.5]))
+    >>> certify(A, b, thr, np.zeros((1, 2)), p)
+    (array([0.5]), array([1.]))
     """
     primal = np.abs(z) @ thr + np.linalg.norm(np.einsum("tmn,tn->tm", A, z) - b, axis=1)
     ratio = np.max(np.abs(np.einsum("tmn,tm->tn", A, p)) / thr, axis=1)
@@ -109,6 +138,15 @@ def certify_pair(M, g, beta, beta_dual, thr, z, p):
     (``M`` r x N): A and b themselves, or a rotated form with the same
     objective (:func:`dnngap.cs.polish.polish`); ``beta_dual``: see
     :class:`dnngap.cs.pdhg.Orthonormalised`. Returns two floats.
+
+    Examples
+    --------
+    The pair of :func:`certify`'s example, as tensors, with beta = 0:
+
+    >>> t = lambda *v: torch.tensor(v, dtype=torch.float64)
+    >>> M = torch.eye(2, dtype=torch.float64)
+    >>> certify_pair(M, t(1.0, 0.0), 0.0, None, t(0.5, 0.5), t(1.0, 0.0), t(-0.5, 0.0))
+    (0.0, 0.5)
     """
     primal = (thr * z.abs()).sum() + torch.sqrt((M @ z - g).square().sum() + beta**2)
     ratio = ((M.T @ p).abs() / thr).max()
@@ -118,5 +156,13 @@ def certify_pair(M, g, beta, beta_dual, thr, z, p):
 
 def accepted(gap, primal, tol: float):
     """The stopping rule: relative gap <= tol, or absolute gap <= the rounding
-    floor (the problem scaled to ||b|| = 1). Works on scalars and arrays."""
+    floor (the problem scaled to ||b|| = 1). Works on scalars and arrays.
+
+    Examples
+    --------
+    The third pair fails the relative test but its absolute gap is negligible:
+
+    >>> accepted(np.array([1e-8, 1e-3, 1e-3]), np.array([1.0, 1.0, 1e-20]), 1e-7)
+    array([ True, False,  True])
+    """
     return (gap <= tol) | (gap * primal <= _tuning.GAP_FLOOR)

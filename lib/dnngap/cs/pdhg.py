@@ -248,6 +248,24 @@ def pd_batch(A_np, b_np, weights, lam, tol, max_iter, device, interpolate):
     (B,): trials stopped because the data cannot be interpolated at this λ
     (the basis pursuit's optimal dual has norm > 1), to be solved again in
     the general form. Every trial must have b != 0.
+
+    Examples
+    --------
+    Two trials, 5 samples, 8 unknowns; the pairs returned certify on A and b:
+
+    >>> from dnngap.cs.certificate import certify
+    >>> rng = np.random.default_rng(0)
+    >>> A, b = rng.standard_normal((2, 5, 8)) / np.sqrt(5), rng.standard_normal((2, 5))
+    >>> z, iters, p, handoff = pd_batch(A, b, np.ones(8), 1e-4, 1e-7, 10_000, "cpu", True)
+    >>> scale = np.linalg.norm(b, axis=1, keepdims=True)
+    >>> gap, _ = certify(A, b / scale, np.full(8, 1e-4), z / scale, p)
+    >>> z.shape, handoff.tolist(), bool(np.all(gap <= 1e-7))
+    ((2, 8), [False, False], True)
+
+    At λ = 1 the minimiser does not interpolate: both trials are handed off.
+
+    >>> pd_batch(A, b, np.ones(8), 1.0, 1e-7, 10_000, "cpu", True)[3].tolist()
+    [True, True]
     """
     dtype = torch.float64
     B, m, N = A_np.shape

@@ -16,6 +16,16 @@ def solve_cvxpy(A, b, weights, lam, tol, max_iter, threads, progress):
     The gap is certified on A and b (:func:`dnngap.cs.certificate.certify`)
     with Clarabel's multiplier of the residual constraint as the dual point
     (of either sign: cvxpy's convention is not relied upon).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> A, b = rng.standard_normal((1, 5, 8)) / np.sqrt(5), rng.standard_normal((1, 5))
+    >>> z, iters, conv, gap = solve_cvxpy(A, b, np.ones(8), 1e-4, 1e-10, 200, 1, False)
+    >>> z.shape, conv.tolist(), bool(gap[0] <= 1e-7)
+    ((1, 8), [True], True)
+    >>> solve_cvxpy(A, 0 * b, np.ones(8), 1e-4, 1e-10, 200, 1, False)[2:]    # b = 0: z = 0
+    (array([ True]), array([0.]))
     """
     import cvxpy as cp
     from tqdm.auto import tqdm

@@ -43,6 +43,16 @@ class Layer:
         ``"clip"``, ``"products"``, ``"output"``).
     purpose : str
         One sentence saying what the layer's neurons compute.
+
+    Examples
+    --------
+    ReLU(x) and ReLU(-x) on two points (the columns of ``h``):
+
+    >>> hidden = Layer(sp.csr_array(np.array([[1.0], [-1.0]])), np.zeros(2), "relu", "demo", "abs",
+    ...                "relu(x), relu(-x)")
+    >>> output = Layer(sp.csr_array(np.array([[1.0, 1.0]])), np.zeros(1), "identity", "demo", "output", "|x|")
+    >>> hidden.n_parameters, hidden(np.array([[-2.0, 3.0]])).tolist()
+    (2, [[0.0, 3.0], [2.0, 0.0]])
     """
 
     W: sp.csr_array
@@ -80,6 +90,19 @@ class FeedForwardNetwork:
     layers : tuple of Layer
         ``layers[:-1]`` hidden, ``layers[-1]`` the affine output layer.
     input_dim : int
+
+    Examples
+    --------
+    :math:`|x| = \mathrm{ReLU}(x) + \mathrm{ReLU}(-x)` as a network of two layers:
+
+    >>> hidden = Layer(sp.csr_array(np.array([[1.0], [-1.0]])), np.zeros(2), "relu", "demo", "abs",
+    ...                "relu(x), relu(-x)")
+    >>> output = Layer(sp.csr_array(np.array([[1.0, 1.0]])), np.zeros(1), "identity", "demo", "output", "|x|")
+    >>> net = FeedForwardNetwork((hidden, output), input_dim=1)
+    >>> net
+    FeedForwardNetwork(input_dim=1, output_dim=1, activation='relu', depth=2, width=2, n_parameters=4)
+    >>> net(np.array([[-2.0], [0.5]]))[:, 0].tolist(), net.n_parameters_dense
+    ([2.0, 0.5], 7)
     """
 
     layers: tuple[Layer, ...]

@@ -40,6 +40,15 @@ class EmulationErrorTable:
         :attr:`~dnngap.existence.EmulatedFeatures.delta_bound`.
     depth, width, n_parameters : numpy.ndarray of int, shape (k,)
         Size of the feature network for each ``s``.
+
+    Examples
+    --------
+    >>> from dnngap.polynomials import hyperbolic_cross
+    >>> t = emulation_error_table([2, 3], hyperbolic_cross(2, 3), n_points=50)
+    >>> t.s.tolist(), t.product_bound.tolist(), t.depth.tolist()
+    ([2, 3], [0.015625, 0.00390625], [12, 15])
+    >>> bool(np.all(t.feature_error <= t.feature_bound))
+    True
     """
 
     s: np.ndarray
@@ -145,6 +154,13 @@ class LayerGroup:
         Non-zero weights and biases of the group.
     purpose : str
         What the group computes (the purpose of its first layer).
+
+    Examples
+    --------
+    >>> from dnngap.polynomials import hyperbolic_cross
+    >>> row = layer_table(emulate_features(hyperbolic_cross(1, 3), 4))[0]
+    >>> row.first, row.last, row.stage, row.layers, row.width
+    (1, 6, 'Chebyshev stage 1 (T_2..T_2)', '|x±y|, sawtooth levels 1-4, clip', 10)
     """
 
     first: int

@@ -47,7 +47,15 @@ CONSTANT_FACTOR = 1.25
 
 
 class CheckFailed(AssertionError):
-    """A chapter's claim does not hold for these results."""
+    """A chapter's claim does not hold for these results.
+
+    >>> from dnngap import experiments
+    >>> try:
+    ...     complete_and_finite(Results(experiments.get("e1", "smoke"), [{"rel_l2": float("nan")}]))
+    ... except AssertionError as err:
+    ...     print(type(err).__name__, err)
+    CheckFailed 1 records without a finite error, e.g. [{'rel_l2': nan}]
+    """
 
 
 def _require(condition: bool, message: str) -> None:
@@ -56,7 +64,17 @@ def _require(condition: bool, message: str) -> None:
 
 
 def complete_and_finite(results: Results) -> str:
-    """Every unit is stored and every error is a finite number."""
+    """Every unit is stored and every error is a finite number.
+
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("e1", "smoke")
+    >>> complete_and_finite(Results(spec, [{"rel_l2": 1e-3}] * 3))
+    '3 records, all finite'
+    >>> complete_and_finite(Results(spec, [{"rel_l2": 1e-3}, {"rel_l2": None}]))
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: 1 records without a finite error, e.g. [{'rel_l2': None}]
+    """
     _require(results.complete, f"{_count(len(results.missing), 'unit')} missing from the store")
     bad = [r for r in results.records if r["rel_l2"] is None or not math.isfinite(r["rel_l2"])]
     _require(not bad, f"{len(bad)} records without a finite error, e.g. {bad[:1]}")
@@ -64,7 +82,19 @@ def complete_and_finite(results: Results) -> str:
 
 
 def solvers_converged(results: Results) -> str:
-    """Every CS and existence-network trial certified its convergence."""
+    """Every CS and existence-network trial certified its convergence.
+
+    >>> from dnngap import experiments
+    >>> rec = dict(function="exp_cos", d=1, m=20, method="CS (HC, N ≤ 60)", method_kind="cs")
+    >>> res = Results(experiments.get("e1", "smoke"), [rec | {"stop_reason": "converged"},
+    ...                                                  rec | {"stop_reason": "converged", "method_kind": "dnn"}])
+    >>> solvers_converged(res)
+    'the one CS/existence trial converged'
+    >>> solvers_converged(Results(res.spec, [rec | {"stop_reason": "max_iter"}]))
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: 1 solver trials did not converge: CS (HC, N ≤ 60) on exp_cos, d = 1, m = 20
+    """
     bad = results.unconverged()
     names = sorted({f"{r['method']} on {r['function']}, d = {r['d']}, m = {r['m']}" for r in bad})
     _require(not bad, f"{len(bad)} solver trials did not converge: {'; '.join(names[:5])}")
@@ -76,7 +106,27 @@ def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
                            problems: list[Comparison] | None = None) -> str:
     """In every problem the best network at the largest ``m`` (or in each
     of ``problems``, comparisons at another ``m``) is at least ``factor``
-    below the best constant predictor."""
+    below the best constant predictor.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> networks_beat_constant(res)
+    'best network below the constant predictor in the one problem (by >= 17.4x)'
+    >>> networks_beat_constant(Results(spec, [r for r in res.records if r["method"] != "ReLU 1×10"]))
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: best network not below the constant predictor by a factor 1.25: exp_cos, d = 1: ReLU 2×20 5.00e-01 vs constant 1.74e-02
+    """
     rows = [c for c in (problems if problems is not None else results.compare()) if c.dnn is not None]
     bad = [c for c in rows if c.dnn_vs_constant > 1 / factor]
     _require(not bad, "best network not below the constant predictor by a factor "
@@ -89,7 +139,23 @@ def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
 def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[str, list[tuple[str, int]]]:
     """Per network, the problems where it is *not* at least ``factor`` below
     the constant predictor at the largest ``m`` (empty list: it is everywhere).
-    What a chapter's prose says about networks that learned little."""
+    What a chapter's prose says about networks that learned little.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> below_constant(res)
+    {'ReLU 1×10': [], 'ReLU 2×20': [('exp_cos', 1)]}
+    """
     out: dict[str, list[tuple[str, int]]] = {}
     roles = {m.label: m.role for m in results.spec.methods}
     for p in results.spec.problems:
@@ -104,7 +170,27 @@ def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[st
 
 
 def gap_at_least(results: Results, factor: float, problems: list[Comparison] | None = None) -> str:
-    """CS beats the best network by at least ``factor`` at the largest ``m``."""
+    """CS beats the best network by at least ``factor`` at the largest ``m``.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> gap_at_least(res, 10)
+    'CS beats the best network by >= 10x in 1 problem (least 1,000x)'
+    >>> gap_at_least(res, 1e4)
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: gap below 10000: exp_cos, d = 1: CS 1.00e-06, best DNN 1.00e-03
+    """
     rows = problems if problems is not None else [c for c in results.compare() if c.cs and c.dnn]
     bad = [c for c in rows if c.gap < factor]
     _require(not bad, f"gap below {factor:g}: " + "; ".join(
@@ -114,14 +200,38 @@ def gap_at_least(results: Results, factor: float, problems: list[Comparison] | N
 
 def e1(results: Results) -> list[str]:
     """E1: complete; solvers converged; networks learned more than the mean;
-    CS beats the best network by at least 10x in every dimension."""
+    CS beats the best network by at least 10x in every dimension.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> e1(res)[1:]
+    ['the one CS/existence trial converged', 'best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1,000x)']
+    """
     return [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
             gap_at_least(results, 10)]
 
 
 def largest_complete_m(results: Results) -> int | None:
     """The largest ``m`` at which every unit of the spec is stored (``None``
-    if there is none): where a partly computed run can be compared fairly."""
+    if there is none): where a partly computed run can be compared fairly.
+
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("e1", "smoke")          # m = 20, 40 in d = 1, 2
+    >>> largest_complete_m(Results(spec, [], missing=[u for u in spec.units() if u.m == 40]))
+    20
+    >>> largest_complete_m(Results(spec, [], missing=spec.units())) is None
+    True
+    """
     ms = {m for p in results.spec.problems for m in p.m_values} - {u.m for u in results.missing}
     return max(ms, default=None)
 
@@ -131,7 +241,24 @@ def e1_stored(results: Results) -> tuple[int, list[str]]:
     paper-scale slice): every stored error finite, every stored solve
     converged, and at ``M =`` :func:`largest_complete_m` the best network
     below the constant predictor and CS better than it by at least 10x.
-    Returns ``M`` and the lines."""
+    Returns ``M`` and the lines.
+
+    Examples
+    --------
+    The demo problem of :func:`gap_at_least` with a second ``m`` not yet stored:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20, 40)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> partial = Results(spec, res.records, missing=[u for u in spec.units() if u.m == 40])
+    >>> M, lines = e1_stored(partial)
+    >>> M, lines[-1]
+    (20, 'CS beats the best network by >= 10x in 1 problem (least 1,000x) at m = 20')
+    """
     M = largest_complete_m(results)
     _require(M is not None, "no m at which every method is stored")
     bad = [r for r in results.records if r["rel_l2"] is None or not math.isfinite(r["rel_l2"])]
@@ -143,7 +270,14 @@ def e1_stored(results: Results) -> tuple[int, list[str]]:
 
 
 class CurvePeak(NamedTuple):
-    """Where an error curve, past its minimum, rises highest (see :func:`curve_peak`)."""
+    """Where an error curve, past its minimum, rises highest (see :func:`curve_peak`).
+
+    >>> peak = curve_peak({20: 0.5, 40: 0.125, 80: 0.5, 160: 0.25}, N=60)
+    >>> peak
+    CurvePeak(m_low=40, m_peak=80, rise=4.0, near_N=True)
+    >>> peak.rise == peak[2]
+    True
+    """
 
     m_low: int        #: the m of the smallest error
     m_peak: int       #: the m of the largest error after ``m_low``
@@ -182,7 +316,24 @@ def curve_peak(errors: dict[int, float], N: int) -> CurvePeak | None:
 def architecture_spread(results: Results) -> tuple[float, float]:
     """At the largest ``m`` of the first problem: the factor between the worst
     and the best network *that beat the constant predictor by*
-    :data:`CONSTANT_FACTOR`, and the gap from the best network to CS."""
+    :data:`CONSTANT_FACTOR`, and the gap from the best network to CS.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> spread, gap = architecture_spread(res)     # only ReLU 1×10 learned: spread 1
+    >>> spread, round(gap)
+    (1.0, 1000)
+    """
     p = results.spec.problems[0]
     m = results.largest_m(p.function, p.d)
     roles = {x.label: x.role for x in results.spec.methods}
@@ -196,7 +347,23 @@ def architecture_spread(results: Results) -> tuple[float, float]:
 
 def e2(results: Results) -> list[str]:
     """E2: as E1, and the networks that learned ``f`` differ among
-    themselves by less than the best of them differs from CS."""
+    themselves by less than the best of them differs from CS.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> e2(res)[-1]
+    'architecture/activation spread 1.0x < gap to CS 1,000x'
+    """
     lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
              gap_at_least(results, 10)]
     spread, gap = architecture_spread(results)
@@ -207,7 +374,23 @@ def e2(results: Results) -> list[str]:
 def e3(results: Results, easy: tuple[str, int] = ("exp_cos5", 1),
        hard: tuple[str, int] = ("slower_decay_rational", 8)) -> list[str]:
     """E3: networks learned more than the mean everywhere; the gap to CS on
-    the ``hard`` problem is at least 10x narrower than on the ``easy`` one."""
+    the ``hard`` problem is at least 10x narrower than on the ``easy`` one.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> e3(res)[-1]
+    "gap comparison not applicable: ('exp_cos5', 1) or ('slower_decay_rational', 8) not computed in this run"
+    """
     lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results)]
     gaps = {(c.function, c.d): c.gap for c in results.compare() if c.cs and c.dnn}
     if easy in gaps and hard in gaps:
@@ -224,7 +407,27 @@ def e4(results: Results, factor: float = 2.0) -> list[str]:
     """E4: networks learned more than the mean; on every problem the best
     network is within ``factor`` of CS or better (the abstract's "performing
     well in comparison"), and Monte Carlo errors are measurements (standard
-    error below a quarter of the error)."""
+    error below a quarter of the error).
+
+    Examples
+    --------
+    ``halfspace`` in d = 2, CS's error 0.2 and the network's 0.3 (a factor
+    1.5), each measured to 1 %:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("halfspace", 2, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="halfspace", d=2, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, rel_l2_mc=err, rel_l2_mc_stderr=err / 100, estimator="monte_carlo",
+    ...     stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 0.2, "converged"), rec("ReLU 1×10", "dnn", 0.3, "epochs")])
+    >>> e4(res)[3]
+    'best network within 2x of CS or better in 1 problem'
+    >>> e4(res, factor=1.2)
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: CS better than the best network by more than a factor 1.2: halfspace, d = 2: 1.50
+    """
     lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results)]
     noisy = [r for r in results.records if r["rel_l2_mc_stderr"] >= 0.25 * r["rel_l2_mc"]]
     _require(not noisy, f"{len(noisy)} Monte Carlo errors with a standard error above a quarter of the error")
@@ -238,14 +441,46 @@ def e4(results: Results, factor: float = 2.0) -> list[str]:
 
 def e5(results: Results) -> list[str]:
     """E5: solvers converged and errors finite (what each method achieves per
-    function is reported by the chapter, from the data)."""
+    function is reported by the chapter, from the data).
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> e5(res)
+    ['3 records, all finite', 'the one CS/existence trial converged']
+    """
     return [complete_and_finite(results), solvers_converged(results)]
 
 
 def e6(results: Results) -> list[str]:
     """E6: the paper's comparison of test errors: double precision does not
     bring the best network to CS (the gap stays at least 10x) and every
-    network learned more than the mean."""
+    network learned more than the mean.
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> e6(res)[2:]
+    ['best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1,000x)']
+    """
     return [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
             gap_at_least(results, 10)]
 
@@ -254,7 +489,23 @@ def e7(results: Results, rtol: float = 1e-3, floor: float = 1e-10) -> list[str]:
     """E7: per trial, the existence network's error equals CS's to ``rtol``
     relative to ``max(CS error, floor)`` (below ``floor``, rounding in a
     network of hundreds of layers sets the error), its solver converged, and
-    the trained network is at least 10x worse than CS."""
+    the trained network is at least 10x worse than CS.
+
+    Examples
+    --------
+    >>> from dnngap.experiments import CSMethod, ExistenceMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(n_max=30), ExistenceMethod(n_max=30)), trials=1)
+    >>> rec = lambda label, kind, err: dict(function="exp_cos", d=1, m=20, trial=0, N=30, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason="converged")
+    >>> cs, net = "CS (HC, N ≤ 30)", "existence network (N ≤ 30, δ = 1e-08)"
+    >>> e7(Results(spec, [rec(cs, "cs", 1e-6), rec(net, "existence", 1.00001e-6)]))[-1]
+    'existence network equals CS on the same index set, per trial, to 1.0e-05 (allowed 0.001)'
+    >>> e7(Results(spec, [rec(cs, "cs", 1e-6), rec(net, "existence", 2e-6)]))
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: existence network differs from CS by 1.00e+00 (relative) in some trial; allowed 0.001
+    """
     lines = [complete_and_finite(results), solvers_converged(results)]
     roles = {m.label: m.role for m in results.spec.methods}
     by_key = {}  # CS and the existence network on the same index set (same N) and trial
@@ -277,7 +528,23 @@ def e7(results: Results, rtol: float = 1e-3, floor: float = 1e-10) -> list[str]:
 def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
     """Per trained network (role ``"network"``, :mod:`.methods`),
     per problem ``(function, d)``: its error over the best CS error at the
-    problem's largest ``m`` (geometric means over the trials; > 1: CS is better)."""
+    problem's largest ``m`` (geometric means over the trials; > 1: CS is better).
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> {label: round(g[("exp_cos", 1)]) for label, g in network_gaps(res).items()}
+    {'ReLU 1×10': 1000, 'ReLU 2×20': 500000}
+    """
     roles = {m.label: m.role for m in results.spec.methods}
     out: dict[str, dict[tuple[str, int], float]] = {}
     for p in results.spec.problems:
@@ -293,7 +560,23 @@ def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
 
 def network_ranking(results: Results) -> list[str]:
     """Network labels, best first, by the mean over the problems of
-    :math:`\\log_{10}` of their error over CS's (:func:`network_gaps`)."""
+    :math:`\\log_{10}` of their error over CS's (:func:`network_gaps`).
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> network_ranking(res)
+    ['ReLU 1×10', 'ReLU 2×20']
+    """
     gaps = network_gaps(results)
     return sorted(gaps, key=lambda label: sum(math.log10(g) for g in gaps[label].values()) / len(gaps[label]))
 
@@ -308,7 +591,28 @@ def e8(results: Results, *, ranking: list[str], closers: dict[tuple[str, int], l
     none, CS beats every recipe by more than ``close``); and the networks
     *not* a factor :data:`CONSTANT_FACTOR` below the constant predictor are
     exactly ``learned_little`` (label -> problems; labels with none may be
-    omitted)."""
+    omitted).
+
+    Examples
+    --------
+    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
+    one trial each of CS and two networks, one of which learned little:
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> e8(res, ranking=["ReLU 1×10", "ReLU 2×20"], closers={}, close=2.0,
+    ...    learned_little={"ReLU 2×20": [("exp_cos", 1)]})[2:4]
+    ['ranking as stated: ReLU 1×10 < ReLU 2×20', 'a network within 2x of CS on 0 of 1 problems, as stated']
+    >>> e8(res, ranking=["ReLU 2×20", "ReLU 1×10"], closers={}, close=2.0, learned_little={})
+    Traceback (most recent call last):
+    ...
+    dnngap.experiments.checks.CheckFailed: stated ranking ['ReLU 2×20', 'ReLU 1×10'] is not the data's ['ReLU 1×10', 'ReLU 2×20']
+    """
     lines = [complete_and_finite(results), solvers_converged(results)]
     actual = network_ranking(results)
     _require(list(ranking) == actual, f"stated ranking {list(ranking)} is not the data's {actual}")

@@ -52,6 +52,32 @@ def span(lo: float, hi: float, digits: int = 2) -> str:
     return a if a == b else f"{a}–{b}"
 
 
+def stored(results: Results) -> str:
+    """How many of the spec's points (units) are stored: ``"52 of 450"``.
+
+    >>> from dnngap.experiments import CSMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20, 40)),), (CSMethod(),), trials=1)
+    >>> stored(Results(spec, [], missing=spec.units()[:1]))
+    '1 of 2'
+    """
+    total = len(results.spec.units())
+    return f"{total - len(results.missing):,} of {total:,}"
+
+
+def paper_status(results: Results) -> str:
+    """One phrase for a chapter whose figures show another scale: whether
+    its paper-scale ``results`` are computed, with :func:`stored`.
+
+    >>> from dnngap.experiments import CSMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "paper", (Problem("exp_cos", 1, (20, 40)),), (CSMethod(),), trials=1)
+    >>> paper_status(Results(spec, [], missing=spec.units()))
+    'not computed yet at the paper scale (0 of 2 points stored)'
+    """
+    done = len(results.spec.units()) - len(results.missing)
+    state = "computed" if not results.missing else "partly computed" if done else "not computed yet"
+    return f"{state} at the paper scale ({stored(results)} points stored)"
+
+
 def views(results: Results, **where) -> str:
     """One sentence: how far the authors' measurement (absolute error on
     their sparse grid, arithmetic mean over trials) is from this book's
@@ -60,6 +86,24 @@ def views(results: Results, **where) -> str:
     and the gap at the largest stored ``m``.
 
     Returns a MyST sentence, or one saying there is nothing to compare.
+
+    Examples
+    --------
+    One trial each of CS and a network, by this book's measurement
+    (``rel_l2``) and the authors' (``abs_l2_grid``):
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
+    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> print(views(res))  # doctest: +NORMALIZE_WHITESPACE
+    Measured as the authors' released code measures it — the absolute $L^2$ error on their sparse grid,
+    arithmetic mean over trials — the networks' errors are 1.0 times this book's (median 1.0) and CS's
+    errors are 2.0 times this book's (median 2.0). Both measurements name ReLU 1×10 the best network for
+    `exp_cos` in $d = 1$ at $m$ = 20, with 1.0·10³ times CS's error by this book's measurement and 500
+    times by the authors'.
     """
     frame = results.views(**where).dropna(subset=["ratio"])
     if frame.empty:
@@ -114,7 +158,22 @@ def winner(results: Results, m: int, view: str, **where) -> str | None:
     """Which role has the smallest error at sample size ``m`` by a
     measurement (``view``: ``"book"`` or ``"authors"``, the columns of
     :meth:`Results.views`): ``"network"``, ``"cs"`` or ``"existence"``;
-    ``None`` where nothing is stored."""
+    ``None`` where nothing is stored.
+
+    Examples
+    --------
+    One trial each of CS and a network, by this book's measurement
+    (``rel_l2``) and the authors' (``abs_l2_grid``):
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
+    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> winner(res, 20, "book"), winner(res, 40, "book")
+    ('cs', None)
+    """
     if view not in ("book", "authors"):
         raise ValueError(f"view must be 'book' or 'authors'; got {view!r}")
     frame = results.views(m=m, **where).dropna(subset=[view])
@@ -128,7 +187,26 @@ def gap(results: Results, view: str, **where) -> float:
     """The best trained network's error over the better CS's, by a
     measurement (``view``: ``"book"`` or ``"authors"``, the columns of
     :meth:`Results.views`), over the records selected by ``where`` (e.g.
-    ``d=8, m=2250``); ``nan`` where either is missing."""
+    ``d=8, m=2250``); ``nan`` where either is missing.
+
+    Examples
+    --------
+    One trial each of CS and a network, by this book's measurement
+    (``rel_l2``) and the authors' (``abs_l2_grid``):
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
+    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> round(gap(res, "book"), 6), round(gap(res, "authors"), 6), gap(res, "book", m=40)
+    (1000.0, 500.0, nan)
+    >>> gap(res, "median")
+    Traceback (most recent call last):
+    ...
+    ValueError: view must be 'book' or 'authors'; got 'median'
+    """
     if view not in ("book", "authors"):
         raise ValueError(f"view must be 'book' or 'authors'; got {view!r}")
     frame = results.views(**where)
@@ -144,6 +222,24 @@ def ranking(results: Results, m: int, **where) -> str:
     whether the two measurements rank them the same way.
 
     Returns a MyST sentence, or one saying what is missing.
+
+    Examples
+    --------
+    One trial each of CS and a network, by this book's measurement
+    (``rel_l2``) and the authors' (``abs_l2_grid``):
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
+    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
+    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
+    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> print(ranking(res, 20))  # doctest: +NORMALIZE_WHITESPACE
+    At $m$ = 20, by this book's measurement the best network, ReLU 1×10, has 1.0·10³ times the error of
+    the better CS (CS (HC, N ≤ 2000)); by the authors' the best network, ReLU 1×10, has 500 times the
+    error of the better CS (CS (HC, N ≤ 2000)). The two measurements agree on which is more accurate.
+    >>> ranking(res, 40)
+    'At $m$ = 40 not every method is stored.'
     """
     frame = results.views(**where)
     frame = frame[frame["m"] == m].assign(role=frame["method"].map({x.label: x.role for x in results.spec.methods}))

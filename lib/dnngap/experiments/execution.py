@@ -52,6 +52,10 @@ def unit_cost(unit: Unit) -> float:
     ``trials × m × P × E`` for a network (the flops of full-batch training to
     the epoch budget). Only the order matters: larger units are submitted
     first so that the last task to finish is a short one.
+
+    >>> from dnngap import experiments
+    >>> [(u.method.kind, u.m, unit_cost(u)) for u in experiments.get("e1", "smoke").units()[:4]]
+    [('cs', 20, 240000.0), ('cs', 40, 480000.0), ('dnn', 20, 282000000.0), ('dnn', 40, 564000000.0)]
     """
     return unit.method.work(unit.problem.d, unit.m, unit.spec.trials)
 
@@ -86,14 +90,29 @@ def compute_on_worker(unit: Unit) -> list[dict[str, Any]]:
 
 def compute_local(unit: Unit, data: dict | None = None) -> list[dict[str, Any]]:
     """Compute a unit in this process (``executor`` ``"local"``); ``data``
-    caches samples and test sets per problem between calls."""
+    caches samples and test sets per problem between calls.
+
+    >>> from dnngap import experiments
+    >>> unit = experiments.get("cs_convergence", "smoke", dims=[1], m_values=[20]).units()[0]
+    >>> records = compute_local(unit)
+    >>> len(records), records[0]["executor"], records[0]["stop_reason"], records[0]["rel_l2"] < 1e-3
+    (2, 'local', 'converged', True)
+    """
     data = {} if data is None else data
     problem_data = data.setdefault(unit.problem, runner._ProblemData(unit.problem, unit.spec))
     return _stamp(runner.compute_unit(unit, problem_data), "local")
 
 
 def task_key(unit: Unit) -> str:
-    """A readable, unique Dask key, e.g. ``dnngap-dnn-exp_cos-d2-m20-1a2b3c4d``."""
+    """A readable, unique Dask key, e.g. ``dnngap-dnn-exp_cos-d2-m20-1a2b3c4d``.
+
+    >>> from dnngap import experiments
+    >>> unit = experiments.get("e1", "smoke").units()[2]
+    >>> task_key(unit)  # doctest: +ELLIPSIS
+    'dnngap-dnn-exp_cos-d1-m20-...'
+    >>> task_key(unit) != task_key(unit)
+    True
+    """
     return (f"dnngap-{unit.method.kind}-{unit.problem.function}-d{unit.problem.d}-m{unit.m}-"
             f"{uuid.uuid4().hex[:8]}")
 
@@ -101,7 +120,13 @@ def task_key(unit: Unit) -> str:
 def compute_units(units: list[Unit], client: Client | None = None
                   ) -> Iterator[tuple[Unit, list[dict[str, Any]]]]:
     """Compute units without touching any store; yield ``(unit, records)``
-    in order of completion (all units submitted at once with a client)."""
+    in order of completion (all units submitted at once with a client).
+
+    >>> from dnngap import experiments
+    >>> units = experiments.get("cs_convergence", "smoke", m_values=[20]).units()
+    >>> [(unit.problem.d, len(records)) for unit, records in compute_units(units)]
+    [(1, 2), (2, 2)]
+    """
     if client is None:
         data: dict = {}
         for unit in units:
@@ -304,6 +329,13 @@ def local_cluster(workers: int, **kwargs: Any) -> Client:
         Number of worker processes, ``>= 1``.
     **kwargs
         Passed to :class:`distributed.LocalCluster` (e.g. ``dashboard_address``).
+
+    Examples
+    --------
+    >>> local_cluster(0)
+    Traceback (most recent call last):
+    ...
+    ValueError: workers must be an integer >= 1; got 0
     """
     from distributed import Client, LocalCluster
 

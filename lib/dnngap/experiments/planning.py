@@ -141,7 +141,17 @@ def parse_device(device: str) -> tuple[str, int]:
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Measurement:
-    """One stored unit's time: seconds per trial (core-seconds on a CPU)."""
+    """One stored unit's time: seconds per trial (core-seconds on a CPU).
+
+    A CS unit of two trials that took 0.5 s and 1.5 s on 2 threads:
+    2 core-seconds per trial.
+
+    >>> payload = {"config": {"method": {"kind": "cs", "n_max": 60}, "d": 1, "m": 20},
+    ...            "records": [{"wall_time": 0.5, "device": "cpu (2 threads)"},
+    ...                        {"wall_time": 1.5, "device": "cpu (2 threads)"}]}
+    >>> measurement("0123abcd", payload)
+    Measurement(key='0123abcd', cost_class='cs (primal_dual)', device='cpu', size=60, m=20, seconds=2.0, kind='cs')
+    """
 
     key: str
     cost_class: str
@@ -154,7 +164,16 @@ class Measurement:
 
 def measurement(key: str, payload: dict) -> Measurement | None:
     """The measurement in a stored unit (``Store.read`` payload), or ``None``
-    when it has no usable time or an unknown method."""
+    when it has no usable time or an unknown method.
+
+    >>> payload = {"config": {"method": {"kind": "cs", "n_max": 60}, "d": 1, "m": 20},
+    ...            "records": [{"wall_time": 0.5, "device": "cpu (2 threads)"},
+    ...                        {"wall_time": 1.5, "device": "cpu (2 threads)"}]}
+    >>> measurement("0123abcd", payload).seconds          # mean per trial × threads
+    2.0
+    >>> measurement("0123abcd", {**payload, "records": [{"wall_time": None}]}) is None
+    True
+    """
     config, records = payload.get("config") or {}, payload.get("records") or []
     times = [r.get("wall_time") for r in records]
     if not records or any(not isinstance(t, (int, float)) or not t > 0 for t in times):
@@ -174,7 +193,17 @@ def measurement(key: str, payload: dict) -> Measurement | None:
 class CostModel:
     """``t(S, m) = exp(log_scale) · S**size_exponent · m**m_exponent``
     seconds per trial for one cost class on one device, fitted to ``units``
-    stored units (``fitted`` names the exponents fitted; the others are 1)."""
+    stored units (``fitted`` names the exponents fitted; the others are 1).
+
+    Two units of one ``m``: the exponent of ``m`` is fixed at 1.
+
+    >>> model = fit([Measurement("a", "c", "cpu", 100, 100, 1e-2, "dnn"),
+    ...              Measurement("b", "c", "cpu", 400, 100, 4e-2, "dnn")])
+    >>> print(model)
+    c on cpu: 1e-06 · S^1.00 · m^1.00 core-seconds per trial, fitted to 2 units (S = 100–400, m = 100; exponent of m fixed at 1)
+    >>> model.fitted, model.covers(200, 100), model.covers(200, 400), round(model.seconds(200, 400), 9)
+    (('P/N',), True, False, 0.08)
+    """
 
     cost_class: str
     device: str
@@ -250,7 +279,13 @@ def fit(measurements: Iterable[Measurement]) -> CostModel:
 
 
 def fit_models(measurements: Iterable[Measurement]) -> dict[tuple[str, str], CostModel]:
-    """One :class:`CostModel` per ``(cost class, device)`` found."""
+    """One :class:`CostModel` per ``(cost class, device)`` found.
+
+    >>> ms = [Measurement("a", "c", "cpu", 100, 100, 1e-2, "dnn"), Measurement("b", "c", "cpu", 400, 100, 4e-2, "dnn"),
+    ...       Measurement("g", "c", "NVIDIA H100", 100, 100, 1e-3, "dnn")]
+    >>> {key: model.units for key, model in fit_models(ms).items()}
+    {('c', 'NVIDIA H100'): 1, ('c', 'cpu'): 2}
+    """
     groups: dict[tuple[str, str], list[Measurement]] = {}
     for p in measurements:
         groups.setdefault((p.cost_class, p.device), []).append(p)
@@ -265,7 +300,15 @@ class UnitEstimate:
     """A missing unit and its estimated cost: ``seconds`` maps each device
     (``"cpu"`` or a GPU model) to the unit's total seconds (all trials;
     core-seconds on the CPU), ``None`` where that device has no measurement
-    of the unit's cost class."""
+    of the unit's cost class.
+
+    >>> from dnngap import experiments
+    >>> cs_unit, _, dnn_unit = experiments.get("e1", "smoke").units()[:3]
+    >>> cs = UnitEstimate(cs_unit, "cs (primal_dual)", 60, {"cpu": 2.0, "NVIDIA H100": None})
+    >>> dnn = UnitEstimate(dnn_unit, "dnn (single, 50,000 epochs)", 141, {"cpu": 90.0, "NVIDIA H100": None})
+    >>> cs.on("NVIDIA H100"), dnn.on("NVIDIA H100"), dnn.describe()     # CS runs on the CPU anyway
+    (2.0, None, 'exp_cos, d = 1, ReLU 1×10, m = 20')
+    """
 
     unit: Unit
     cost_class: str
@@ -291,7 +334,15 @@ class UnitEstimate:
 @dataclass(frozen=True)
 class MethodRow:
     """The missing units of one method and their summed cost (``None``: no
-    measurement to estimate from)."""
+    measurement to estimate from).
+
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> with tempfile.TemporaryDirectory() as folder:           # nothing measured
+    ...     rows = plan(experiments.get("e1", "smoke"), experiments.Store(folder)).rows()
+    >>> rows[0]
+    MethodRow(method='CS (HC, N ≤ 60)', kind='cs', units=4, core_hours=None, gpu_hours={}, extrapolated=frozenset())
+    """
 
     method: str
     kind: str
@@ -305,7 +356,24 @@ class MethodRow:
 @dataclass
 class Plan:
     """What :func:`plan` found: the spec's ``missing`` units with estimates,
-    the ``total`` number of units, and the ``models`` they came from."""
+    the ``total`` number of units, and the ``models`` they came from.
+
+    Examples
+    --------
+    Once the CS units of d = 1 are stored, those of d = 2 have an estimate:
+
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     store = experiments.Store(folder)
+    ...     _ = experiments.run(experiments.get("cs_convergence", "smoke", dims=[1]), store, progress=False)
+    ...     p = plan(experiments.get("cs_convergence", "smoke"), store)
+    >>> p.total, [e.describe() for e in p.missing]
+    (4, ['exp_cos, d = 2, CS (HC, N ≤ 60), m = 20', 'exp_cos, d = 2, CS (HC, N ≤ 60), m = 40'])
+    >>> hours, unknown = p.core_hours()
+    >>> hours > 0, unknown, list(p.models), p.gpus
+    (True, 0, [('cs (primal_dual)', 'cpu')], [])
+    """
 
     spec: ExperimentSpec
     store: str
@@ -441,7 +509,18 @@ def _format(head: list[str], rows: list[list[str]], align: list[str]) -> list[st
 
 def read_measurements(store: Store, keys: Iterable[str] | None = None) -> tuple[dict[str, Measurement | None], set[str]]:
     """Measurements of the stored units (``keys``: only these), and the keys
-    of every readable stored unit."""
+    of every readable stored unit.
+
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> spec = experiments.get("cs_convergence", "smoke", dims=[1])
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     store = experiments.Store(folder)
+    ...     _ = experiments.run(spec, store, progress=False)
+    ...     found, keys = read_measurements(store)
+    >>> keys == {u.key for u in spec.units()}, sorted(m.m for m in found.values())
+    (True, [20, 40])
+    """
     found: dict[str, Measurement | None] = {}
     for key in (store.keys() if keys is None else sorted(keys)):
         with warnings.catch_warnings():
@@ -526,7 +605,12 @@ def _check_kinds(kinds: Iterable[str] | None) -> frozenset[str] | None:
 def current_device(spec: ExperimentSpec) -> str:
     """The device whose estimates apply to running ``spec`` here: the GPU's
     model name when the spec's networks go to CUDA (``device="cuda"``, or
-    ``"auto"`` with CUDA present), else ``"cpu"``."""
+    ``"auto"`` with CUDA present), else ``"cpu"``.
+
+    >>> from dnngap import experiments
+    >>> current_device(experiments.get("e1", "smoke", device="cpu"))
+    'cpu'
+    """
     if spec.device == "cpu":
         return CPU
     import torch
@@ -571,6 +655,23 @@ def run_largest_first(spec: ExperimentSpec, store: Store | None = None, *, budge
     -------
     list of UnitEstimate
         The units computed, in order, with the estimates they were chosen by.
+
+    Examples
+    --------
+    Nothing is measured at first: the larger unit goes first, and gives the
+    second its estimate.
+
+    >>> import tempfile
+    >>> from dnngap import experiments
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     done = run_largest_first(experiments.get("cs_convergence", "smoke", dims=[1]),
+    ...                              experiments.Store(folder), budget=60, device="cpu", log=None)
+    >>> [(e.unit.m, e.on("cpu") is None) for e in done]
+    [(40, True), (20, False)]
+    >>> run_largest_first(experiments.get("e1", "smoke"), budget=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: budget must be a number of seconds > 0; got 0
     """
     from .execution import compute_local
 

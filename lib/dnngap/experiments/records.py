@@ -560,7 +560,16 @@ def load(spec: ExperimentSpec, store: Store | None = None) -> Results:
 def estimator_notes(results: Results) -> dict[tuple[str, int], str]:
     """Per ``(function, d)``: how many units used each primary estimator, and
     why (the reason recorded by the first unit of each kind; the estimator is
-    chosen per unit, see :func:`.runner._primary_estimator`)."""
+    chosen per unit, see :func:`.runner._primary_estimator`).
+
+    >>> from dnngap import experiments
+    >>> r = lambda m, estimator, why: dict(function="exp_cos", d=1, method="CS", m=m, estimator=estimator,
+    ...                                    estimator_reason=why)
+    >>> res = Results(experiments.get("e1", "smoke"), [r(20, "sparse_grid", "grid reliable"),
+    ...               r(20, "sparse_grid", "grid reliable"), r(40, "monte_carlo", "grid disagrees")])
+    >>> estimator_notes(res)          # two units: (CS, 20) and (CS, 40)
+    {('exp_cos', 1): 'monte carlo for 1 of 2 units (grid disagrees); sparse grid for 1 of 2 units (grid reliable)'}
+    """
     units: dict[tuple[str, int], dict[str, dict[tuple, str]]] = {}
     for r in results.records:
         per = units.setdefault((r["function"], r["d"]), {})

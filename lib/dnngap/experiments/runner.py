@@ -65,7 +65,7 @@ _CHUNK = 50_000
 
 #: Version of the numbers every method kind shares: samples, test sets and
 #: error estimation (:mod:`dnngap.functions`, :mod:`dnngap.sampling`,
-#: :mod:`dnngap.quadrature` and :func:`compute_unit`'s assembly of them). Bump
+#: :mod:`dnngap.smolyak`, :mod:`dnngap.quadrature` and :func:`compute_unit`'s assembly of them). Bump
 #: it by hand when a change alters those numbers; the results store's key
 #: includes it (:mod:`.store`), so a bump recomputes every unit.
 NUMERICS_VERSION: int = 2  # 2: primary estimator judged on each unit's own error
@@ -169,7 +169,16 @@ def _primary_estimator(requested: str, tests: dict[str, Any], grid_err, mc_err) 
 
 
 def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> list[dict[str, Any]]:
-    """Compute one unit; return its records (one per trial)."""
+    """Compute one unit; return its records (one per trial).
+
+    >>> from dnngap import experiments
+    >>> unit = experiments.get("cs_convergence", "smoke", dims=[1], m_values=[20]).units()[0]
+    >>> records = compute_unit(unit, _ProblemData(unit.problem, unit.spec))
+    >>> [(r["trial"], r["method"], r["estimator"]) for r in records]
+    [(0, 'CS (HC, N ≤ 60)', 'sparse_grid'), (1, 'CS (HC, N ≤ 60)', 'sparse_grid')]
+    >>> all(r["rel_l2"] < 1e-3 for r in records), "executor" in records[0]    # the executor stamps that
+    (True, False)
+    """
     start = time.perf_counter()
     f, m = data.f, unit.m
     y = data.samples(m)

@@ -53,6 +53,16 @@ class Problem:
     kinds
         Method kinds (``"cs"``, ``"dnn"``, ``"existence"``, ``"recipe"``) run on this
         problem; empty: every method of the spec.
+
+    Examples
+    --------
+    >>> p = Problem("exp_cos", 2, (10, 20), kinds=("cs",))
+    >>> p.label, p.runs(CSMethod()), p.runs(DNNMethod())
+    ('exp_cos, d = 2', True, False)
+    >>> Problem("exp_cos", 2, (20, 10))
+    Traceback (most recent call last):
+    ...
+    ValueError: m_values must be strictly increasing; got (20, 10)
     """
 
     function: str
@@ -152,7 +162,6 @@ class Sampler:
 
 @dataclass(frozen=True)
 class TestSpec:
-    __test__ = False  # not a pytest class
     """How error is measured (see :mod:`dnngap.quadrature`).
 
     Parameters
@@ -163,12 +172,23 @@ class TestSpec:
         grid where its quadrature of :math:`f^2` agrees with the exact norm
         (:func:`dnngap.quadrature.grid_reliability`), Monte Carlo otherwise.
         Monte Carlo is always computed as well, as a cross-check.
-    grid_level
-        Smolyak level per dimension ``{d: level}``; dimensions not listed use
-        the scale's default.
+    grid_levels
+        Smolyak level per dimension, pairs ``(d, level)``; dimensions not
+        listed use :func:`default_grid_level`.
     mc_points, seed
         Size and seed of the Monte Carlo test set.
+
+    Examples
+    --------
+    >>> TestSpec().grid_level(8), TestSpec(grid_levels=((8, 3),)).grid_level(8)
+    (5, 3)
+    >>> TestSpec(estimator="exact")
+    Traceback (most recent call last):
+    ...
+    ValueError: test.estimator must be one of 'auto', 'sparse_grid', 'monte_carlo'; got 'exact'
     """
+
+    __test__ = False  # not a pytest class
 
     estimator: Estimator = "auto"
     grid_levels: tuple[tuple[int, int], ...] = ()
@@ -199,6 +219,12 @@ PAPER_LEVELS = ((1, 16), (2, 15), (3, 13), (4, 12), (8, 9), (16, 6))
 
 
 def default_grid_level(d: int) -> int:
+    """The Smolyak level used in dimension ``d`` when a spec names none
+    (:data:`_DEFAULT_LEVELS`, else ``max(2, 10 - d)``).
+
+    >>> default_grid_level(2), default_grid_level(5), default_grid_level(16), default_grid_level(20)
+    (10, 5, 3, 2)
+    """
     if d in _DEFAULT_LEVELS:
         return _DEFAULT_LEVELS[d]
     return max(2, 10 - d)
@@ -236,6 +262,20 @@ class ExperimentSpec:
     device
         ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``; not part of
         the result keys.
+
+    Examples
+    --------
+    >>> spec = ExperimentSpec("demo", "A demo", "smoke", (Problem("exp_cos", 1, (10, 20)),),
+    ...                       (CSMethod(n_max=20), DNNMethod(1, 5)), trials=2)
+    >>> [(u.method.label, u.m) for u in spec.units()]
+    [('CS (HC, N ≤ 20)', 10), ('CS (HC, N ≤ 20)', 20), ('ReLU 1×5', 10), ('ReLU 1×5', 20)]
+    >>> ExperimentSpec.from_dict(spec.to_dict()) == spec
+    True
+    >>> ExperimentSpec("demo", "x", "smoke", (Problem("exp_cos", 2, (10,)),), (CSMethod(),),
+    ...                trials=2, plot_points=5)
+    Traceback (most recent call last):
+    ...
+    ValueError: plot_points needs every problem to have d = 1
     """
 
     name: str
@@ -373,7 +413,11 @@ def _describe_methods(methods: tuple["Method", ...]) -> str:
 
 
 def method_key(method: Method) -> str:
-    """A short stable hash of a method's full configuration."""
+    """A short stable hash of a method's full configuration.
+
+    >>> method_key(CSMethod()), method_key(CSMethod(n_max=300))
+    ('a244955c723cea85', '6a1ba32eec7d6025')
+    """
     return _hash(method_to_dict(method))
 
 
@@ -388,6 +432,17 @@ class Unit:
 
     ``spec`` is stored resolved for ``problem`` (:meth:`ExperimentSpec.for_problem`),
     so its sampler says exactly how the unit's points are drawn.
+
+    Examples
+    --------
+    >>> spec = ExperimentSpec("demo", "A demo", "smoke", (Problem("exp_cos", 1, (10, 20)),),
+    ...                       (CSMethod(n_max=20),), trials=2)
+    >>> unit = spec.units()[0]
+    >>> config = unit.config()
+    >>> config["m"], config["test"]["grid_level"], config["method"]["n_max"], sorted(config["numerics"])
+    (10, 13, 20, ['cs', 'data'])
+    >>> len(unit.key), unit.key == spec.units()[1].key      # the key hashes the config
+    (16, False)
     """
 
     spec: ExperimentSpec

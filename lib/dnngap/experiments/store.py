@@ -12,7 +12,8 @@ the *numerics versions* its numbers depend on (:func:`numerics_versions`):
 ``NUMERICS_VERSION`` in :mod:`dnngap.experiments.runner`
     ``data``: what every kind shares, the samples, test sets and error
     estimation (:mod:`dnngap.functions`, :mod:`dnngap.sampling`,
-    :mod:`dnngap.quadrature` and their assembly in the runner).
+    :mod:`dnngap.smolyak`, :mod:`dnngap.quadrature` and their assembly in the
+    runner).
 
 The rule: **a change that alters the numbers a module produces bumps its
 ``NUMERICS_VERSION`` by hand**; refactoring, comments, plotting and prose
@@ -89,7 +90,12 @@ def numerics_versions(method) -> dict[str, int]:
 
 def code_version(method) -> str:
     """The numerics versions of a method (or kind) as one string, e.g.
-    ``"cs-v1+data-v1"`` (records' provenance; see :func:`numerics_versions`)."""
+    ``"cs-v1+data-v1"`` (records' provenance; see :func:`numerics_versions`).
+
+    >>> from dnngap.experiments import CSMethod
+    >>> code_version("cs"), code_version(CSMethod(lam="cv"))  # doctest: +ELLIPSIS
+    ('cs-v...+data-v...', 'cs-v...+data-v...+tuning-v...')
+    """
     return "+".join(f"{name}-v{v}" for name, v in numerics_versions(method).items())
 
 
