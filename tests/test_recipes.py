@@ -18,7 +18,8 @@ def _data(trials: int, m: int = 40, d: int = 2, seed: int = 0) -> tuple[np.ndarr
 
 # -- registry and validation -------------------------------------------------
 def test_recipes_are_registered_with_distinct_labels():
-    assert recipes.available()[:5] == ["paper", "adam_double", "adam_lbfgs", "tanh_lbfgs", "he_lbfgs"]
+    assert recipes.available()[:8] == ["paper", "paper_double", "paper_long", "sgd", "adam_double", "adam_lbfgs",
+                                       "tanh_lbfgs", "he_lbfgs"]
     assert set(catalog.E8_RECIPES) <= set(recipes.available())
     labels = [RecipeMethod(recipe=name).label for name in recipes.available()]
     assert len(set(labels)) == len(labels), labels
@@ -30,7 +31,7 @@ def test_recipes_are_registered_with_distinct_labels():
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"recipe": "sgd_forever"}, "recipe.recipe must be one of 'paper', 'adam_double'"),
+    ({"recipe": "sgd_forever"}, "recipe.recipe must be one of 'paper', 'paper_double'"),
     ({"depth": 0}, "recipe.depth must be an integer >= 1"),
     ({"width": 2.5}, "recipe.width must be an integer >= 1"),
     ({"activation": "swish"}, "recipe.activation must be one of"),
@@ -91,6 +92,22 @@ def test_a_trial_does_not_depend_on_the_others(name):
     np.testing.assert_array_equal(alone.stop_reason, together.stop_reason[1:2])
     x = np.random.default_rng(1).uniform(-1, 1, (50, 2))
     np.testing.assert_allclose(alone.predict(x), together.predict(x)[1:2], rtol=1e-6, atol=1e-9)
+
+
+def test_one_change_recipes_differ_from_the_paper_protocol_by_that_change():
+    """paper_double: the same schedule in float64, so early on the same losses to float32
+    rounding; paper_long: four times the epochs; sgd: another optimiser, other iterates."""
+    y, fy = _data(2)
+    arch = dnn.Architecture(1, 8, "relu")
+    run = lambda name: recipes.train(name, arch, y, fy, seed=1, budget=0.002, device="cpu")
+    paper, double, long, sgd = run("paper"), run("paper_double"), run("paper_long"), run("sgd")
+    assert (paper.precision, double.precision) == ("single", "double")
+    assert paper.adam_epochs.tolist() == double.adam_epochs.tolist() == [100, 100]
+    np.testing.assert_allclose(double.losses, paper.losses, rtol=1e-3)
+    assert long.adam_epochs.tolist() == [400, 400] and np.all(long.losses < paper.losses)
+    assert sgd.adam_epochs.tolist() == [100, 100] and np.all(np.abs(sgd.losses / paper.losses - 1) > 1e-2)
+    assert RecipeMethod("paper_long", budget=0.5).epoch_budget() == 100_000
+    assert RecipeMethod("adam_lbfgs").epoch_budget() is None
 
 
 def test_lbfgs_stage_converges_to_the_known_minimiser():

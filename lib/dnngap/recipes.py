@@ -21,6 +21,25 @@ Registered recipes
 ------------------
 ``paper``
     :func:`dnngap.dnn.train` with its defaults: the paper's protocol, the baseline.
+
+Each of the next three is the paper's protocol with *one* change, so that a
+difference in error is that change's:
+
+``paper_double``
+    precision: float64, with the single-precision schedule, 50,000 epochs
+    and stopping tolerance :math:`5\cdot10^{-7}`.
+``paper_long``
+    budget: 200,000 epochs (the learning rate decaying over them), float32,
+    the same tolerance.
+``sgd``
+    optimiser: plain full-batch gradient descent with the same learning
+    rates (:class:`dnngap.dnn.TrainingConfig` ``optimizer="sgd"``).
+
+The others change more than one thing at once, against the paper's protocol;
+against each other, one thing each: ``adam_lbfgs`` replaces the last 3,000 of
+``adam_double``'s Adam epochs by at most 500 L-BFGS iterations, ``tanh_lbfgs``
+and ``he_lbfgs`` change ``adam_lbfgs``'s activation and initialisation.
+
 ``adam_double``
     float64, Adam with :math:`\eta_i = 10^{-3}\,(10^{-3})^{i/E}` (from
     :math:`10^{-3}` down to :math:`10^{-6}`) for :math:`E` = 4,000 epochs,
@@ -401,6 +420,9 @@ class Recipe:
     cost : int
         Nominal loss-and-gradient evaluations per trial at ``budget=1``
         (only for ordering work).
+    epochs : int or None
+        For a recipe that is the paper's protocol with one change: its epoch
+        budget at ``budget=1`` (captions); ``None`` for the others.
     function : callable
         ``(architecture, y, f_values, *, seed, budget, device) -> RecipeResult``.
     """
@@ -410,6 +432,7 @@ class Recipe:
     activation: str
     summary: str
     cost: int
+    epochs: int | None
     function: Callable[..., RecipeResult]
 
 
@@ -417,14 +440,15 @@ class Recipe:
 RECIPES: dict[str, Recipe] = {}
 
 
-def recipe(name: str, *, title: str, summary: str, cost: int, activation: str = "relu"):
+def recipe(name: str, *, title: str, summary: str, cost: int, activation: str = "relu",
+           epochs: int | None = None):
     """Decorator registering a recipe function under ``name`` (see :class:`Recipe`)."""
     if name in RECIPES:
         raise ValueError(f"recipe {name!r} is already registered")
     mlp.Architecture(1, 1, activation)  # validates the activation, naming it
 
     def register(function: Callable[..., RecipeResult]) -> Callable[..., RecipeResult]:
-        RECIPES[name] = Recipe(name, title, activation, summary, cost, function)
+        RECIPES[name] = Recipe(name, title, activation, summary, cost, epochs, function)
         return function
 
     return register
@@ -517,26 +541,64 @@ def _result(architecture: mlp.Architecture, d: int, stages: dict[str, StageResul
 # The recipes
 # --------------------------------------------------------------------------
 
+#: Epochs of the paper's protocol in single precision (:class:`dnngap.dnn.TrainingConfig`).
+PAPER_EPOCHS = 50_000
 #: Adam epochs of ``adam_double``, and of the Adam stage before L-BFGS.
 ADAM_EPOCHS, ADAM_LBFGS_EPOCHS = 4_000, 1_000
 #: L-BFGS iteration budget of the recipes that finish with it.
 LBFGS_ITERATIONS = 500
 
 
-@recipe("paper", title="paper protocol", cost=50_000,
+@recipe("paper", title="paper protocol", cost=PAPER_EPOCHS, epochs=PAPER_EPOCHS,
         summary="the paper's protocol (Adam in single precision, learning rate decaying from 1e-3 to the "
                 "tolerance 5e-7 over 50,000 epochs, early stop at that training MSE), the baseline")
 def paper(architecture, y, f_values, *, seed, budget, device) -> RecipeResult:
     """:func:`dnngap.dnn.train` with the defaults of :class:`dnngap.dnn.TrainingConfig` (and ``seed``)."""
-    config = dnn.TrainingConfig(seed=seed, epochs=None if budget == 1 else _scaled(50_000, budget))
+    epochs = None if budget == 1 else _scaled(PAPER_EPOCHS, budget)
+    return _protocol(dnn.TrainingConfig(seed=seed, epochs=epochs), architecture, y, f_values, device)
+
+
+def _protocol(config: dnn.TrainingConfig, architecture, y, f_values, device) -> RecipeResult:
+    """:func:`dnngap.dnn.train` by ``config``, as a :class:`RecipeResult` (its epochs are the
+    optimiser's steps, whichever optimiser ``config`` names)."""
     res = dnn.train(architecture, config, y, f_values, device=device, progress=False)
     n = res.trials
     return RecipeResult(
-        recipe="paper", architecture=architecture, d=res.d, precision=config.precision,
+        recipe="", architecture=architecture, d=res.d, precision=config.precision,
         parameters=res.parameters, losses=np.asarray(res.losses, float), adam_epochs=np.asarray(res.epochs),
         lbfgs_iterations=np.zeros(n, dtype=np.int64), evaluations=np.asarray(res.epochs) + 1,
         stop_reason=np.asarray(res.stop_reason).astype(str), wall_time=res.wall_time, device=res.device,
         _torch_device=str(device))
+
+
+@recipe("paper_double", title="paper protocol in double", cost=PAPER_EPOCHS, epochs=PAPER_EPOCHS,
+        summary="the paper's protocol with one change, the precision: float64 instead of float32, with the "
+                "same schedule, budget (50,000 epochs) and stopping tolerance (training MSE 5e-7)")
+def paper_double(architecture, y, f_values, *, seed, budget, device) -> RecipeResult:
+    """The paper's single-precision schedule and stop, computed in float64."""
+    config = dnn.TrainingConfig(precision="double", epochs=_scaled(PAPER_EPOCHS, budget),
+                                tol=dnn.TrainingConfig().resolved_tol, seed=seed)
+    return _protocol(config, architecture, y, f_values, device)
+
+
+@recipe("paper_long", title="paper protocol, 4× epochs", cost=4 * PAPER_EPOCHS, epochs=4 * PAPER_EPOCHS,
+        summary="the paper's protocol with one change, the budget: 200,000 epochs instead of 50,000 (the "
+                "learning rate decaying over them), same precision (float32) and stopping tolerance")
+def paper_long(architecture, y, f_values, *, seed, budget, device) -> RecipeResult:
+    """The paper's protocol with four times its epochs."""
+    config = dnn.TrainingConfig(epochs=_scaled(4 * PAPER_EPOCHS, budget), seed=seed)
+    return _protocol(config, architecture, y, f_values, device)
+
+
+@recipe("sgd", title="paper protocol with SGD", cost=PAPER_EPOCHS, epochs=PAPER_EPOCHS,
+        summary="the paper's protocol with one change, the optimiser: plain full-batch gradient descent "
+                "(the optimiser the authors' released script offers besides Adam) instead of Adam, with the "
+                "same learning-rate schedule, budget, precision and stopping tolerance")
+def sgd(architecture, y, f_values, *, seed, budget, device) -> RecipeResult:
+    """The paper's protocol with plain gradient descent in place of Adam."""
+    config = dnn.TrainingConfig(optimizer="sgd", epochs=None if budget == 1 else _scaled(PAPER_EPOCHS, budget),
+                                seed=seed)
+    return _protocol(config, architecture, y, f_values, device)
 
 
 @recipe("adam_double", title="Adam (double)", cost=ADAM_EPOCHS,

@@ -459,7 +459,7 @@ class RecipeMethod(_Network):
     """
 
     kind: ClassVar[str] = "recipe"
-    # the "paper" recipe is dnngap.dnn.train
+    # the recipes that are the paper's protocol with one change run dnngap.dnn.train
     NUMERICS: ClassVar[dict[str, str]] = {"recipes": "dnngap.recipes", "dnn": "dnngap.dnn", **_DATA}
 
     recipe: str = "paper"
@@ -514,8 +514,11 @@ class RecipeMethod(_Network):
         return res.predict, info
 
     def epoch_budget(self) -> int | None:
-        """The paper recipe's 50,000 epochs (times the budget); ``None`` for the others."""
-        return max(1, round(50_000 * self.budget)) if self.recipe == "paper" else None
+        """The epochs of a recipe that is the paper's protocol with one change
+        (:attr:`dnngap.recipes.Recipe.epochs`, times the budget); ``None`` for the others."""
+        from .. import recipes
+        epochs = recipes.get(self.recipe).epochs
+        return None if epochs is None else max(1, round(epochs * self.budget))
 
     def protocol_note(self) -> str | None:
         """``"training recipe NAME"`` (with the budget when it is not 1)."""
