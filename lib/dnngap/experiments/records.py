@@ -233,6 +233,50 @@ class Results:
         table = frame.pivot(index="trial", columns="method", values=field)
         return table[[label for label in self.methods() if label in table.columns]]
 
+    def paired_factors(self, reference: str, *, function: str, d: int, m: int, field: str = "rel_l2",
+                       confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> "pandas.DataFrame":
+        r"""Each method's error as a factor of the ``reference`` method's, trial
+        by trial on the same samples, with a bootstrap interval over trials.
+
+        For trial :math:`t` the ratio is :math:`r_t = e_t / e^{\mathrm{ref}}_t`
+        (both methods saw trial :math:`t`'s samples); the factor is the
+        geometric mean of the :math:`r_t`, and its interval the percentile
+        bootstrap (:func:`scipy.stats.bootstrap`, ``resamples`` draws from a
+        generator seeded with ``seed``) of the mean of :math:`\log r_t`,
+        exponentiated. Above 1: the reference is the more accurate.
+
+        Returns a frame with one row per method (the spec's order): ``method``,
+        ``trials``, ``error`` (geometric mean of ``field``), ``factor``, ``low``,
+        ``high``.
+
+        >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+        >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+        ...                       (CSMethod(), DNNMethod(1, 10)), trials=4)
+        >>> recs = [dict(function="exp_cos", d=1, m=20, trial=t, method=mt.label, rel_l2=e * 10.0 ** t)
+        ...         for mt, e in zip(spec.methods, (1e-6, 1e-3)) for t in range(4)]
+        >>> frame = Results(spec, recs).paired_factors("CS (HC, N ≤ 2000)", function="exp_cos", d=1, m=20)
+        >>> frame[["method", "trials", "factor", "low", "high"]].round(6).values.tolist()
+        [['CS (HC, N ≤ 2000)', 4, 1.0, 1.0, 1.0], ['ReLU 1×10', 4, 1000.0, 1000.0, 1000.0]]
+        """
+        import pandas
+        from scipy import stats
+
+        table = np.log(self.by_trial(field, function=function, d=d, m=m).astype(float))
+        if reference not in table.columns:
+            raise ValueError(f"reference must be one of {list(table.columns)}; got {reference!r}")
+        rows = []
+        for method in table.columns:
+            logs = (table[method] - table[reference]).dropna().to_numpy()
+            if len(logs) > 1 and np.ptp(logs) > 0:
+                ci = stats.bootstrap((logs,), np.mean, confidence_level=confidence, n_resamples=resamples,
+                                     method="percentile", random_state=np.random.default_rng(seed))
+                low, high = math.exp(ci.confidence_interval.low), math.exp(ci.confidence_interval.high)
+            else:  # one trial, or equal ratios: no spread to resample
+                low = high = math.exp(logs.mean()) if len(logs) else math.nan
+            rows.append({"method": method, "trials": len(logs), "error": math.exp(table[method].mean()),
+                         "factor": math.exp(logs.mean()) if len(logs) else math.nan, "low": low, "high": high})
+        return pandas.DataFrame(rows)
+
     def methods(self) -> list[str]:
         """Method labels in the spec's order."""
         return [m.label for m in self.spec.methods]
