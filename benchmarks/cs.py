@@ -18,7 +18,7 @@ and Clarabel's ``max_threads``).
 
 Usage::
 
-    python benchmarks/cs.py            # N = 1771 and 2903, m = 150, 750, 2250, 20 trials
+    python benchmarks/cs.py            # N = 1843 (the book's) and 2903, m = 150, 750, 2250, 20 trials
     python benchmarks/cs.py --quick    # N = 1419, m = 750, 3 trials (about a minute)
     python benchmarks/cs.py --trials 2 # the full grid with fewer trials
     python benchmarks/cs.py --low-dim  # d = 1, 2: the interpolation regime, 3 trials
@@ -34,7 +34,8 @@ alone used to stall at its iteration cap with gaps of order 1.
 ``--lambda-sweep`` instead prints the evidence behind ``DEFAULT_LAMBDA``: the
 relative L2_rho error (Monte Carlo, 20,000 uniform points) of the CS
 approximation of ``exp_cos`` and ``slower_decay_rational`` in d = 8
-(N = 1771, m = 750, 3 trials) for lam = 1e-6 ... 1e-2.
+(the book's index set, N = 1843; m = 150, 750, 2250 for ``exp_cos``, 750 for
+``slower_decay_rational``; 3 trials) for lam = 1e-6 ... 1e-1.
 """
 
 from __future__ import annotations
@@ -105,12 +106,13 @@ def lambda_sweep(seed: int) -> None:
     :func:`dnngap.tuning.lambda_sweep`: fresh uniform samples per function,
     relative L2 error by Monte Carlo on 20,000 uniform test points.
     """
-    d, m, trials = 8, 750, 3
-    Lambda = polynomials.hyperbolic_cross(d, 20)
-    lams = np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-2])
-    print(f"d = {d}, N = {len(Lambda)}, m = {m}, {trials} trials; relative L2 error "
+    d, trials = 8, 3
+    Lambda = polynomials.largest_index_set("hyperbolic_cross", d, 2000)
+    lams = np.array([1e-6, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1])
+    print(f"d = {d}, N = {len(Lambda)}, {trials} trials; relative L2 error "
           "(Monte Carlo, 20,000 points): geometric mean [min, max] over trials")
-    for name in ("exp_cos", "slower_decay_rational"):
+    for name, m in (("exp_cos", 150), ("exp_cos", 750), ("exp_cos", 2250), ("slower_decay_rational", 750)):
+        print(f"{name}, m = {m}")
         sweep = tuning.lambda_sweep(name, d, m, Lambda, lams, trials,
                                     np.random.default_rng(seed), n_test=20_000)
         geo = np.exp(np.mean(np.log(sweep.rel_errors), axis=0))
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         cases = [(18, 750, trials)]  # N = 1419
     else:
         trials = 20 if args.trials is None else args.trials
-        orders = [polynomials.largest_order("hyperbolic_cross", d, n) for n in (1771, 2903)]
+        orders = [polynomials.largest_order("hyperbolic_cross", d, n) for n in (2000, 2903)]  # N = 1843, 2903
         cases = [(order, m, trials) for order in orders for m in (150, 750, 2250)]
     print(f"exp_cos, d = {d}, lam = {cs.DEFAULT_LAMBDA:g}, threads = {args.threads}, "
           f"torch {torch.__version__}")
