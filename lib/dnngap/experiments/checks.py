@@ -558,9 +558,37 @@ def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
     return out
 
 
+def cs_at_rounding(results: Results) -> set[tuple[str, int]]:
+    """The problems ``(function, d)`` where the best CS error at the largest
+    ``m`` is below :data:`dnngap.experiments.describe.ROUNDING` (exact to
+    rounding): a factor against it measures distance from exact, so
+    :func:`network_ranking` leaves them out.
+
+    >>> from dnngap.experiments import CSMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)), Problem("exp_cos", 8, (20,))),
+    ...                       (CSMethod(),), trials=1)
+    >>> recs = [dict(function="exp_cos", d=d, m=20, trial=0, method="CS (HC, N ≤ 2000)", method_kind="cs",
+    ...              rel_l2=e, estimator="monte_carlo", stop_reason="converged") for d, e in ((1, 3e-13), (8, 2e-7))]
+    >>> cs_at_rounding(Results(spec, recs))
+    {('exp_cos', 1)}
+    """
+    from .describe import ROUNDING
+
+    roles = {m.label: m.role for m in results.spec.methods}
+    out = set()
+    for p in results.spec.problems:
+        rows = results.at_m(results.largest_m(p.function, p.d), function=p.function, d=p.d)
+        cs = min((r.geomean for label, r in rows.items() if roles[label] == "cs"), default=None)
+        if cs is not None and cs < ROUNDING:
+            out.add((p.function, p.d))
+    return out
+
+
 def network_ranking(results: Results) -> list[str]:
     """Network labels, best first, by the mean over the problems of
-    :math:`\\log_{10}` of their error over CS's (:func:`network_gaps`).
+    :math:`\\log_{10}` of their error over CS's (:func:`network_gaps`),
+    leaving out the problems where CS is exact to rounding
+    (:func:`cs_at_rounding`) unless every problem is such.
 
     Examples
     --------
@@ -578,7 +606,13 @@ def network_ranking(results: Results) -> list[str]:
     ['ReLU 1×10', 'ReLU 2×20']
     """
     gaps = network_gaps(results)
-    return sorted(gaps, key=lambda label: sum(math.log10(g) for g in gaps[label].values()) / len(gaps[label]))
+    exact = cs_at_rounding(results)
+
+    def score(label: str) -> float:
+        kept = [g for problem, g in gaps[label].items() if problem not in exact] or list(gaps[label].values())
+        return sum(math.log10(g) for g in kept) / len(kept)
+
+    return sorted(gaps, key=score)
 
 
 def e8(results: Results, *, ranking: list[str], closers: dict[tuple[str, int], list[str]], close: float,
@@ -635,5 +669,6 @@ def e8(results: Results, *, ranking: list[str], closers: dict[tuple[str, int], l
 
 
 __all__ = ["CONSTANT_FACTOR", "CheckFailed", "architecture_spread", "below_constant", "complete_and_finite",
+           "cs_at_rounding",
            "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "gap_at_least", "network_gaps", "network_ranking",
            "networks_beat_constant", "solvers_converged"]
