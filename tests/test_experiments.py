@@ -330,7 +330,7 @@ def test_primary_estimator_is_judged_on_the_units_own_error(monkeypatch, tmp_pat
                           test=TestSpec(grid_levels=((8, 3),), mc_points=20_000))
     res = experiments.run(spec, Store(tmp_path), progress=False)
     recs = res.records
-    assert experiments.estimator_notes(res)[("exp_cos", 8)].startswith("monte carlo for 1 of 1 units (Monte Carlo")
+    assert experiments.estimator_notes(res)[("exp_cos", 8)].startswith("monte carlo for 1 of 1 (method, m) pairs (Monte Carlo")
     assert all(r["estimator"] == "monte_carlo" and "misjudges" in r["estimator_reason"] for r in recs)
     assert all(abs(r["rel_l2_grid"] - r["rel_l2_mc"]) > 4 * r["rel_l2_mc_stderr"] for r in recs)
     assert all(r["rel_l2"] == r["rel_l2_mc"] for r in recs)

@@ -58,6 +58,12 @@ class CheckFailed(AssertionError):
     """
 
 
+def _factor(x: float) -> str:
+    """A factor for a check's message, at most 3 significant digits (``9.14·10³``)."""
+    from .describe import number
+    return number(x, 3)
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
@@ -89,7 +95,7 @@ def solvers_converged(results: Results) -> str:
     >>> res = Results(experiments.get("e1", "smoke"), [rec | {"stop_reason": "converged"},
     ...                                                  rec | {"stop_reason": "converged", "method_kind": "dnn"}])
     >>> solvers_converged(res)
-    'the one CS/existence trial converged'
+    'the one CS trial converged'
     >>> solvers_converged(Results(res.spec, [rec | {"stop_reason": "max_iter"}]))
     Traceback (most recent call last):
     ...
@@ -98,8 +104,9 @@ def solvers_converged(results: Results) -> str:
     bad = results.unconverged()
     names = sorted({f"{r['method']} on {r['function']}, d = {r['d']}, m = {r['m']}" for r in bad})
     _require(not bad, f"{len(bad)} solver trials did not converge: {'; '.join(names[:5])}")
-    n = sum(METHODS[r["method_kind"]].deterministic for r in results.records)
-    return f"{_all(n, 'CS/existence trial')} converged"
+    solved = [r for r in results.records if METHODS[r["method_kind"]].deterministic]
+    kinds = " and ".join(dict.fromkeys("CS" if r["method_kind"] == "cs" else "existence-network" for r in solved))
+    return f"{_all(len(solved), (kinds or 'solver') + ' trial')} converged"
 
 
 def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
@@ -185,7 +192,7 @@ def gap_at_least(results: Results, factor: float, problems: list[Comparison] | N
     >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
     ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
     >>> gap_at_least(res, 10)
-    'CS beats the best network by >= 10x in 1 problem (least 1,000x)'
+    'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x)'
     >>> gap_at_least(res, 1e4)
     Traceback (most recent call last):
     ...
@@ -195,7 +202,7 @@ def gap_at_least(results: Results, factor: float, problems: list[Comparison] | N
     bad = [c for c in rows if c.gap < factor]
     _require(not bad, f"gap below {factor:g}: " + "; ".join(
         f"{c.function}, d = {c.d}: CS {c.cs.geomean:.2e}, best DNN {c.dnn.geomean:.2e}" for c in bad))
-    return f"CS beats the best network by >= {factor:g}x in {_count(len(rows), 'problem')} (least {min(c.gap for c in rows):,.0f}x)"
+    return f"CS beats the best network by >= {factor:g}x in {_count(len(rows), 'problem')} (least {_factor(min(c.gap for c in rows))}x)"
 
 
 def e1(results: Results) -> list[str]:
@@ -215,7 +222,7 @@ def e1(results: Results) -> list[str]:
     >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
     ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
     >>> e1(res)[1:]
-    ['the one CS/existence trial converged', 'best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1,000x)']
+    ['the one CS trial converged', 'best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x)']
     """
     return [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
             gap_at_least(results, 10)]
@@ -257,7 +264,7 @@ def e1_stored(results: Results) -> tuple[int, list[str]]:
     >>> partial = Results(spec, res.records, missing=[u for u in spec.units() if u.m == 40])
     >>> M, lines = e1_stored(partial)
     >>> M, lines[-1]
-    (20, 'CS beats the best network by >= 10x in 1 problem (least 1,000x) at m = 20')
+    (20, 'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x) at m = 20')
     """
     M = largest_complete_m(results)
     _require(M is not None, "no m at which every method is stored")
@@ -362,13 +369,13 @@ def e2(results: Results) -> list[str]:
     >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
     ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
     >>> e2(res)[-1]
-    'architecture/activation spread 1.0x < gap to CS 1,000x'
+    'architecture/activation spread 1.0x < gap to CS 1.00·10³x'
     """
     lines = [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
              gap_at_least(results, 10)]
     spread, gap = architecture_spread(results)
     _require(spread < gap, f"architecture/activation spread {spread:.1f}x is not below the gap {gap:.1f}x")
-    return lines + [f"architecture/activation spread {spread:.1f}x < gap to CS {gap:,.0f}x"]
+    return lines + [f"architecture/activation spread {spread:.1f}x < gap to CS {_factor(gap)}x"]
 
 
 def e3(results: Results, easy: tuple[str, int] = ("exp_cos5", 1),
@@ -396,7 +403,7 @@ def e3(results: Results, easy: tuple[str, int] = ("exp_cos5", 1),
     if easy in gaps and hard in gaps:
         _require(gaps[hard] * 10 <= gaps[easy],
                  f"gap on {hard} ({gaps[hard]:.3g}x) is not 10x narrower than on {easy} ({gaps[easy]:.3g}x)")
-        lines.append(f"gap {gaps[easy]:,.0f}x on {easy[0]} (d = {easy[1]}) vs {gaps[hard]:.3g}x on "
+        lines.append(f"gap {_factor(gaps[easy])}x on {easy[0]} (d = {easy[1]}) vs {gaps[hard]:.3g}x on "
                      f"{hard[0]} (d = {hard[1]})")
     else:
         lines.append(f"gap comparison not applicable: {easy} or {hard} not computed in this run")
@@ -456,7 +463,7 @@ def e5(results: Results) -> list[str]:
     >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
     ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
     >>> e5(res)
-    ['3 records, all finite', 'the one CS/existence trial converged']
+    ['3 records, all finite', 'the one CS trial converged']
     """
     return [complete_and_finite(results), solvers_converged(results)]
 
@@ -479,7 +486,7 @@ def e6(results: Results) -> list[str]:
     >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
     ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
     >>> e6(res)[2:]
-    ['best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1,000x)']
+    ['best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x)']
     """
     return [complete_and_finite(results), solvers_converged(results), networks_beat_constant(results),
             gap_at_least(results, 10)]

@@ -99,11 +99,10 @@ def views(results: Results, **where) -> str:
     ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
     >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
     >>> print(views(res))  # doctest: +NORMALIZE_WHITESPACE
-    Measured as the authors' released code measures it — the absolute $L^2$ error on their sparse grid,
-    arithmetic mean over trials — the networks' errors are 1.0 times this book's (median 1.0) and CS's
-    errors are 2.0 times this book's (median 2.0). Both measurements name ReLU 1×10 the best network for
-    `exp_cos` in $d = 1$ at $m$ = 20, with 1.0·10³ times CS's error by this book's measurement and 500
-    times by the authors'.
+    Measured as the authors' released code measures it — the absolute $L^2$ error on a sparse grid, their
+    estimator, arithmetic mean over trials — the networks' errors are 1.0 times this book's (median 1.0) and
+    CS's errors are 2.0 times this book's (median 2.0). The network for `exp_cos` in $d = 1$ at $m$ = 20,
+    *ReLU 1×10*, has 1.0·10³ times CS's error by this book's measurement and 500 times by the authors'.
     """
     frame = results.views(**where).dropna(subset=["ratio"])
     if frame.empty:
@@ -120,7 +119,7 @@ def views(results: Results, **where) -> str:
     if not parts:
         return "No network or CS point has both measurements."
     sentence = ("Measured as the authors' released code measures it — the absolute $L^2$ error on "
-                "their sparse grid, arithmetic mean over trials — " + " and ".join(parts) + ".")
+                "a sparse grid, their estimator, arithmetic mean over trials — " + " and ".join(parts) + ".")
     return sentence + _units_clause(frame) + _best_network_clause(results, frame, **where)
 
 
@@ -292,15 +291,21 @@ def _best_network_clause(results: Results, frame, **where) -> str:
         book = here.loc[here["book"].idxmin()]
         authors = here.loc[here["authors"].idxmin()]
         where_ = f"for `{fn}` in $d = {d}$ at $m$ = {at:,}"
-        if book["method"] == authors["method"]:
-            text = f"both measurements name {book['method']} the best network {where_}"
+        if here["method"].nunique() == 1:
+            text = f"the network {where_}, *{book['method']}*,"
+        elif book["method"] == authors["method"]:
+            text = f"both measurements name *{book['method']}* the best network {where_}"
         else:
-            text = (f"the best network {where_} is {book['method']} by this book's measurement and "
-                    f"{authors['method']} by the authors'")
+            text = (f"the best network {where_} is *{book['method']}* by this book's measurement and "
+                    f"*{authors['method']}* by the authors'")
         cs = frame[(frame["function"] == fn) & (frame["d"] == d) & (frame["m"] == at) & (frame["role"] == "cs")]
         if not cs.empty:
-            text += (f", with {number(book['book'] / cs['book'].min())} times CS's error by this book's "
-                     f"measurement and {number(authors['authors'] / cs['authors'].min())} times by the authors'")
+            ours, theirs = number(book["book"] / cs["book"].min()), number(authors["authors"] / cs["authors"].min())
+            has = " has" if here["method"].nunique() == 1 else ", with"
+            text += (f"{has} {ours} times CS's error by both measurements" if ours == theirs else
+                     f"{has} {ours} times CS's error by this book's measurement and {theirs} times by the authors'")
+        elif here["method"].nunique() == 1:
+            text = text.rstrip(",") + " is shown"
         clauses.append(text)
     text = "; ".join(clauses)
     return " " + text[0].upper() + text[1:] + "."

@@ -612,7 +612,7 @@ def estimator_notes(results: Results) -> dict[tuple[str, int], str]:
     >>> res = Results(experiments.get("e1", "smoke"), [r(20, "sparse_grid", "grid reliable"),
     ...               r(20, "sparse_grid", "grid reliable"), r(40, "monte_carlo", "grid disagrees")])
     >>> estimator_notes(res)          # two units: (CS, 20) and (CS, 40)
-    {('exp_cos', 1): 'monte carlo for 1 of 2 units (grid disagrees); sparse grid for 1 of 2 units (grid reliable)'}
+    {('exp_cos', 1): 'monte carlo for 1 of 2 (method, m) pairs (grid disagrees); sparse grid for 1 of 2 (method, m) pairs (grid reliable)'}
     """
     units: dict[tuple[str, int], dict[str, dict[tuple, str]]] = {}
     for r in results.records:
@@ -621,6 +621,16 @@ def estimator_notes(results: Results) -> dict[tuple[str, int], str]:
     notes = {}
     for key, per in units.items():
         total = sum(len(u) for u in per.values())
-        notes[key] = "; ".join(f"{name.replace('_', ' ')} for {len(u)} of {total} units ({next(iter(u.values()))})"
-                               for name, u in sorted(per.items()))
+        notes[key] = "; ".join(f"{name.replace('_', ' ')} for {len(u)} of {total} (method, m) pairs "
+                               f"({_three_digits(next(iter(u.values())))})" for name, u in sorted(per.items()))
     return notes
+
+
+def _three_digits(text: str) -> str:
+    """Decimal numbers in ``text`` shown with 3 significant digits (stored reasons keep 4).
+
+    >>> _three_digits("‖f‖ by quadrature 0.6943 vs 0.7071 (exact)")
+    '‖f‖ by quadrature 0.694 vs 0.707 (exact)'
+    """
+    import re
+    return re.sub(r"\d+\.\d{3,}", lambda match: f"{float(match.group()):.3g}", text)

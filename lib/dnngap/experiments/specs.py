@@ -365,9 +365,7 @@ class ExperimentSpec:
         """
         groups: dict[tuple, list[str]] = {}
         for p in self.problems:
-            ms = p.m_values
-            m_text = (", ".join(map(str, ms)) if len(ms) <= 6
-                      else f"{ms[0]}, {ms[1]}, …, {ms[-1]} ({len(ms)} values)")
+            m_text = _describe_grid(p.m_values)
             only = f" ({', '.join(k.upper() if k == 'cs' else k for k in p.kinds)} only)" if p.kinds else ""
             groups.setdefault((p.function, m_text, only), []).append(str(p.d))
         problems = "; ".join(f"{fn} in d = {', '.join(ds)} at m = {m_text}{only}"
@@ -390,6 +388,23 @@ class ExperimentSpec:
             spec = self.for_problem(p)
             out += [Unit(spec, p, method, m) for method in self.methods if p.runs(method) for m in p.m_values]
         return out
+
+
+def _describe_grid(ms: tuple[int, ...]) -> str:
+    """``m`` values for prose: listed when few, else as arithmetic pieces.
+
+    >>> _describe_grid((75, 300)), _describe_grid(tuple(range(5, 76, 5)) + tuple(range(150, 2251, 75)))
+    ('75, 300', '5, 10, …, 75 then 150, 225, …, 2250 (44 values)')
+    """
+    if len(ms) <= 6:
+        return ", ".join(map(str, ms))
+    pieces, start = [], 0
+    for i in range(1, len(ms) + 1):
+        if i == len(ms) or (i - start >= 2 and ms[i] - ms[i - 1] != ms[start + 1] - ms[start]):
+            pieces.append(ms[start:i])
+            start = i
+    text = " then ".join(", ".join(map(str, q)) if len(q) <= 3 else f"{q[0]}, {q[1]}, …, {q[-1]}" for q in pieces)
+    return f"{text} ({len(ms)} values)"
 
 
 def _describe_methods(methods: tuple["Method", ...]) -> str:
