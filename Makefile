@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= ci
 # Threads per PyTorch/BLAS process for the book. The ci-scale problems are
-# small (3 trials, m <= 1200), where one thread is as fast as two and immune
+# small (5 trials, 3 in E8; m <= 1200), where one thread is as fast as two and immune
 # to slow-downs when the cores are shared; raise it for paper-scale CPU runs.
 THREADS ?= 1
 # Notebooks executed at once by `make book` (one process each, THREADS

@@ -642,7 +642,7 @@ def tanh_lbfgs(architecture, y, f_values, *, seed, budget, device) -> RecipeResu
 
 @recipe("he_lbfgs", title="He init, Adam+L-BFGS (double)", cost=ADAM_LBFGS_EPOCHS + 3 * LBFGS_ITERATIONS,
         summary="the Adam+L-BFGS recipe from He initialisation (weights N(0, 2/fan-in), biases 0), which "
-                "keeps the variance of ReLU activations constant from layer to layer, where the paper's "
+                "keeps the variance of ReLU activations constant from layer to layer, where the authors' code's "
                 "N(0, 0.1²) shrinks them layer by layer")
 def he_lbfgs(architecture, y, f_values, *, seed, budget, device) -> RecipeResult:
     """``adam_lbfgs`` from He initialisation."""

@@ -401,7 +401,9 @@ def emulate_features(
             items = [(("T", k, t), ("T", k, p), ("T", k, i), 2.0, ("T", k, p - i), -1.0)
                      for k in range(d) if r < len(plans[k]) for t, p, i in plans[k][r]]
             first, last = 2**r + 1, min(2 ** (r + 1), int(degrees.max()))
-            stages.append((f"Chebyshev stage {r + 1} (T_{first}..T_{last})", items))
+            sub = lambda k: str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            span = f"T{sub(first)}" if first == last else f"T{sub(first)}–T{sub(last)}"
+            stages.append((f"Chebyshev stage {r + 1} ({span})", items))
     else:  # P_{j+1} = ((2j+1) y P_j - j P_{j-1}) / (j+1)
         for j in range(1, int(degrees.max())):
             items = [(("P", k, j + 1), ("P", k, 1), ("P", k, j), (2 * j + 1) / (j + 1),
@@ -449,7 +451,7 @@ def emulate_features(
         nodes.update(zip(pairs_map.keys(), prods))
     u = polynomials.weights(Lambda)
     outputs = [nodes[r] * float(w) for r, w in zip(roots, u)]
-    net = B.output(outputs, purpose="Psi_nu = u_nu * (product of its Legendre factors)")
+    net = B.output(outputs, purpose="Ψ_ν = u_ν · (product of its Legendre factors)")
     if activation == "repu":
         bounds = np.zeros(Lambda.shape[0])
     else:

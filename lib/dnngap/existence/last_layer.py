@@ -251,7 +251,7 @@ class ExistenceFit:
         zt = self.z[trial]
         W = sp.csr_array((zt @ last.W)[None, :])
         merged = Layer(W, np.array([zt @ last.b]), "identity", "output", "output",
-                       "Phi_z = sum_nu z_nu Psi_nu (trained last layer)")
+                       "Φ_z = Σ_ν z_ν Ψ_ν (trained last layer)")
         return FeedForwardNetwork(layers[:-1] + (merged,), self.features.d)
 
 

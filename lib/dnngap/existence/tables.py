@@ -144,7 +144,7 @@ class LayerGroup:
     first, last : int
         1-based indices of the first and last affine layer of the group.
     stage : str
-        The construction step (e.g. ``"Chebyshev stage 2 (T_3..T_4)"``).
+        The construction step (e.g. ``"Chebyshev stage 2 (T₃–T₄)"``).
     layers : str
         The layers' roles, repeated sawtooth levels collapsed
         (e.g. ``"|x±y|, sawtooth levels 1-12, clip"``).
@@ -160,7 +160,7 @@ class LayerGroup:
     >>> from dnngap.polynomials import hyperbolic_cross
     >>> row = layer_table(emulate_features(hyperbolic_cross(1, 3), 4))[0]
     >>> row.first, row.last, row.stage, row.layers, row.width
-    (1, 6, 'Chebyshev stage 1 (T_2..T_2)', '|x±y|, sawtooth levels 1-4, clip', 10)
+    (1, 6, 'Chebyshev stage 1 (T₂)', '|x±y|, sawtooth levels 1-4, clip', 10)
     """
 
     first: int
@@ -181,8 +181,8 @@ def layer_table(network: FeedForwardNetwork | EmulatedFeatures) -> list[LayerGro
     >>> rows = layer_table(emulate_features(hyperbolic_cross(2, 3), 4))
     >>> for r in rows:
     ...     print(r.first, r.last, r.stage, "|", r.layers)
-    1 6 Chebyshev stage 1 (T_2..T_2) | |x±y|, sawtooth levels 1-4, clip
-    7 12 Chebyshev stage 2 (T_3..T_3) | |x±y|, sawtooth levels 1-4, clip
+    1 6 Chebyshev stage 1 (T₂) | |x±y|, sawtooth levels 1-4, clip
+    7 12 Chebyshev stage 2 (T₃) | |x±y|, sawtooth levels 1-4, clip
     13 17 product tree level 1 | |x±y|, sawtooth levels 1-4
     18 18 output | output
     """

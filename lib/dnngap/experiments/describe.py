@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .methods import METHODS
 from .records import Results
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -75,7 +76,44 @@ def paper_status(results: Results) -> str:
     """
     done = len(results.spec.units()) - len(results.missing)
     state = "computed" if not results.missing else "partly computed" if done else "not computed yet"
-    return f"{state} at the paper scale ({stored(results)} points stored)"
+    names = {"cs": "CS", "network": "trained networks", "existence": "the existence network"}
+    have = {METHODS[r["method_kind"]].role for r in results.records}
+    lacking = [names[role] for role in dict.fromkeys(m.role for m in results.spec.methods) if role not in have]
+    which = f": none yet of {' or '.join(lacking)}" if done and lacking else ""
+    return f"{state} at the paper scale ({stored(results)} points stored{which})"
+
+
+def above_constant(results: Results) -> str:
+    """One sentence naming the (network, problem, ``m``) at which a trained
+    network's error (geometric mean, this book's measurement) is not below
+    the best constant predictor's — it has learned less than the mean there;
+    ``""`` when there is none.
+
+    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20, 40)),),
+    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
+    >>> rec = lambda m, e: dict(function="exp_cos", d=1, m=m, trial=0, method="ReLU 1×10", method_kind="dnn",
+    ...                         rel_l2=e, estimator="monte_carlo", stop_reason="epochs")
+    >>> above_constant(Results(spec, [rec(20, 0.05), rec(40, 1e-3)]))
+    'At $m$ = 20 on `exp_cos` in $d = 1$, ReLU 1×10 is not below the best constant predictor (error 0.050 against 0.017): it has learned less than the mean there.'
+    """
+    roles = {m.label: m.role for m in results.spec.methods}
+    found = []
+    for p in results.spec.problems:
+        constant = results.constant_error(p.function, p.d)
+        for row in results.summary(function=p.function, d=p.d):
+            if roles.get(row.method) == "network" and row.geomean >= constant:
+                found.append(f"at $m$ = {row.m:,} on `{p.function}` in $d = {p.d}$, {row.method} "
+                             f"(error {number(row.geomean)} against {number(constant)})")
+    if not found:
+        return ""
+    text = "; ".join(found)
+    if len(found) == 1:
+        head, _, tail = text.partition(", ")
+        rest, _, numbers = tail.rpartition(" (")
+        return (f"{head[0].upper() + head[1:]}, {rest} is not below the best constant predictor ({numbers}: "
+                "it has learned less than the mean there.")
+    return f"Not below the best constant predictor, having learned less than the mean there: {text}."
 
 
 def views(results: Results, **where) -> str:
@@ -311,4 +349,4 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["ROUNDING", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
+__all__ = ["ROUNDING", "above_constant", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
