@@ -395,6 +395,9 @@ def _describe_grid(ms: tuple[int, ...]) -> str:
 
     >>> _describe_grid((75, 300)), _describe_grid(tuple(range(5, 76, 5)) + tuple(range(150, 2251, 75)))
     ('75, 300', '5, 10, …, 75 then 150, 225, …, 2250 (44 values)')
+    >>> from dnngap.sampling import RELEASED_M
+    >>> RELEASED_M[("f1", 1)][:4], _describe_grid(RELEASED_M[("f1", 1)])
+    ((25, 50, 76, 100), '25, 50, …, 1000 (40 values, steps of about 25)')
     """
     if len(ms) <= 6:
         return ", ".join(map(str, ms))
@@ -403,6 +406,9 @@ def _describe_grid(ms: tuple[int, ...]) -> str:
         if i == len(ms) or (i - start >= 2 and ms[i] - ms[i - 1] != ms[start + 1] - ms[start]):
             pieces.append(ms[start:i])
             start = i
+    if len(pieces) > 3:  # a grid rounded to integers (e.g. 25, 50, 76, 100, ...): nearly arithmetic
+        step = (ms[-1] - ms[0]) / (len(ms) - 1)
+        return f"{ms[0]}, {ms[1]}, …, {ms[-1]} ({len(ms)} values, steps of about {step:.3g})"
     text = " then ".join(", ".join(map(str, q)) if len(q) <= 3 else f"{q[0]}, {q[1]}, …, {q[-1]}" for q in pieces)
     return f"{text} ({len(ms)} values)"
 
