@@ -16,7 +16,7 @@ import torch
 
 from reference_training import sequential_model, train_sequential
 
-from dnngap import dnn, mlp
+from dnngap import _backward, dnn, mlp
 from dnngap.dnn import (
     PRESETS,
     Architecture,
@@ -291,7 +291,7 @@ def test_hand_written_gradient_equals_autograd(activation, masked):
     x, target = torch.as_tensor(y.transpose(0, 2, 1).copy()), torch.as_tensor(f)
     weight_mask = torch.as_tensor(mask, dtype=torch.float64) if masked else None
     count = weight_mask.sum(dim=1) if masked else None
-    workspace = dnn._Workspace(sizes, activation, x, target, weight_mask, count)
+    workspace = _backward.Workspace(sizes, activation, x, target, weight_mask, count)
     grad = torch.full_like(theta, math.nan)
     loss = workspace.loss_and_gradient(mlp.layer_views(theta, sizes), mlp.layer_views(grad, sizes))
     assert torch.isfinite(grad).all()  # every entry written
