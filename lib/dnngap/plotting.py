@@ -65,7 +65,8 @@ ACTIVATION_MARKERS: dict[str, str] = {"relu": "o", "elu": "^", "tanh": "D", "sig
 #: One colour per training recipe other than ``"paper"`` (which is the paper's
 #: protocol and takes its architecture's colour).
 RECIPE_COLOURS: dict[str, str] = {
-    "adam_double": "#1b9e77", "adam_lbfgs": "#e7298a", "tanh_lbfgs": "#e6ab02", "he_lbfgs": "#7570b3",
+    "adam_double": "#1b9e77", "adam_lbfgs": "#66a61e", "tanh_lbfgs": "#e6ab02", "he_lbfgs": "#7570b3",
+    "paper_double": "#a6761d", "paper_long": "#393b79", "sgd": "#e7298a",
 }
 #: The existence theorem's network (open markers, dashed: it often lies on CS).
 EXISTENCE_COLOUR = "#762a83"
