@@ -64,6 +64,23 @@ def _factor(x: float) -> str:
     return number(x, 3)
 
 
+def _example() -> Results:
+    """The results the examples of this module check: one problem
+    (``exp_cos`` in d = 1, m = 20, best constant predictor's error 0.0174),
+    one trial each of CS (error 1e-6), ReLU 1×10 (1e-3) and ReLU 2×20 (0.5,
+    a network that learned little)."""
+    from .methods import CSMethod, DNNMethod
+    from .specs import ExperimentSpec, Problem
+
+    spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+                          (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
+    rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,  # noqa: E731
+                                              method_kind=kind, rel_l2=err, estimator="monte_carlo",
+                                              stop_reason=stop)
+    return Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
+                          rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+
+
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise CheckFailed(message)
@@ -117,19 +134,10 @@ def networks_beat_constant(results: Results, factor: float = CONSTANT_FACTOR,
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> networks_beat_constant(res)
     'best network below the constant predictor in the one problem (by >= 17.4x)'
-    >>> networks_beat_constant(Results(spec, [r for r in res.records if r["method"] != "ReLU 1×10"]))
+    >>> networks_beat_constant(Results(res.spec, [r for r in res.records if r["method"] != "ReLU 1×10"]))
     Traceback (most recent call last):
     ...
     dnngap.experiments.checks.CheckFailed: best network not below the constant predictor by a factor 1.25: exp_cos, d = 1: ReLU 2×20 5.00e-01 vs constant 1.74e-02
@@ -150,16 +158,7 @@ def below_constant(results: Results, factor: float = CONSTANT_FACTOR) -> dict[st
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> below_constant(res)
     {'ReLU 1×10': [], 'ReLU 2×20': [('exp_cos', 1)]}
     """
@@ -181,16 +180,7 @@ def gap_at_least(results: Results, factor: float, problems: list[Comparison] | N
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> gap_at_least(res, 10)
     'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x)'
     >>> gap_at_least(res, 1e4)
@@ -211,16 +201,7 @@ def e1(results: Results) -> list[str]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> e1(res)[1:]
     ['the one CS trial converged', 'best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x)']
     """
@@ -327,16 +308,7 @@ def architecture_spread(results: Results) -> tuple[float, float]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> spread, gap = architecture_spread(res)     # only ReLU 1×10 learned: spread 1
     >>> spread, round(gap)
     (1.0, 1000)
@@ -358,16 +330,7 @@ def e2(results: Results) -> list[str]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> e2(res)[-1]
     'architecture/activation spread 1.0x < gap to CS 1.00·10³x'
     """
@@ -385,16 +348,7 @@ def e3(results: Results, easy: tuple[str, int] = ("exp_cos5", 1),
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> e3(res)[-1]
     "gap comparison not applicable: ('exp_cos5', 1) or ('slower_decay_rational', 8) not computed in this run"
     """
@@ -452,16 +406,7 @@ def e5(results: Results) -> list[str]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> e5(res)
     ['3 records, all finite', 'the one CS trial converged']
     """
@@ -475,16 +420,7 @@ def e6(results: Results) -> list[str]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> e6(res)[2:]
     ['best network below the constant predictor in the one problem (by >= 17.4x)', 'CS beats the best network by >= 10x in 1 problem (least 1.00·10³x)']
     """
@@ -539,16 +475,7 @@ def network_gaps(results: Results) -> dict[str, dict[tuple[str, int], float]]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> {label: round(g[("exp_cos", 1)]) for label, g in network_gaps(res).items()}
     {'ReLU 1×10': 1000, 'ReLU 2×20': 500000}
     """
@@ -599,16 +526,7 @@ def network_ranking(results: Results) -> list[str]:
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> network_ranking(res)
     ['ReLU 1×10', 'ReLU 2×20']
     """
@@ -636,16 +554,7 @@ def e8(results: Results, *, ranking: list[str], closers: dict[tuple[str, int], l
 
     Examples
     --------
-    One problem (``exp_cos`` in d = 1, constant predictor's error 0.0174),
-    one trial each of CS and two networks, one of which learned little:
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10), DNNMethod(2, 20)), trials=1)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 2×20", "dnn", 0.5, "epochs")])
+    >>> res = _example()   # CS 1e-6, ReLU 1×10 1e-3, ReLU 2×20 0.5 (learned little)
     >>> e8(res, ranking=["ReLU 1×10", "ReLU 2×20"], closers={}, close=2.0,
     ...    learned_little={"ReLU 2×20": [("exp_cos", 1)]})[2:4]
     ['ranking as stated: ReLU 1×10 < ReLU 2×20', 'a network within 2x of CS on 0 of 1 problems, as stated']

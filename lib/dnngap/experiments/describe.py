@@ -22,6 +22,21 @@ from .records import Results
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def _example() -> Results:
+    """The results the examples of this module describe: ``exp_cos`` in d = 1,
+    m = 20, one trial each of CS and ReLU 1×10, with this book's measurement
+    (``rel_l2``: 1e-6 and 1e-3) and the authors' (``abs_l2_grid``: 2e-6 and 1e-3)."""
+    from .methods import CSMethod, DNNMethod
+    from .specs import ExperimentSpec, Problem
+
+    spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
+                          (CSMethod(), DNNMethod(1, 10)), trials=1)
+    rec = lambda label, kind, book, authors: dict(  # noqa: E731
+        function="exp_cos", d=1, m=20, trial=0, method=label, method_kind=kind, rel_l2=book,
+        abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
+    return Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+
+
 def number(x: float, digits: int = 2) -> str:
     """``x`` with ``digits`` significant digits (at most 3), in plain
     notation between 0.01 and 1000 and as ``m·10ᵉ`` outside.
@@ -127,15 +142,10 @@ def views(results: Results, **where) -> str:
 
     Examples
     --------
-    One trial each of CS and a network, by this book's measurement
-    (``rel_l2``) and the authors' (``abs_l2_grid``):
+    On the results of :func:`_example` (one trial each of CS and ReLU 1×10, by this
+    book's measurement 1e-6 and 1e-3, by the authors' 2e-6 and 1e-3):
 
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
-    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> res = _example()
     >>> print(views(res))  # doctest: +NORMALIZE_WHITESPACE
     Measured as the authors' released code measures it — the absolute $L^2$ error on a sparse grid, their
     estimator, arithmetic mean over trials — the networks' errors are 1.0 times this book's (median 1.0) and
@@ -199,15 +209,10 @@ def winner(results: Results, m: int, view: str, **where) -> str | None:
 
     Examples
     --------
-    One trial each of CS and a network, by this book's measurement
-    (``rel_l2``) and the authors' (``abs_l2_grid``):
+    On the results of :func:`_example` (one trial each of CS and ReLU 1×10, by this
+    book's measurement 1e-6 and 1e-3, by the authors' 2e-6 and 1e-3):
 
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
-    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> res = _example()
     >>> winner(res, 20, "book"), winner(res, 40, "book")
     ('cs', None)
     """
@@ -228,15 +233,10 @@ def gap(results: Results, view: str, **where) -> float:
 
     Examples
     --------
-    One trial each of CS and a network, by this book's measurement
-    (``rel_l2``) and the authors' (``abs_l2_grid``):
+    On the results of :func:`_example` (one trial each of CS and ReLU 1×10, by this
+    book's measurement 1e-6 and 1e-3, by the authors' 2e-6 and 1e-3):
 
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
-    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> res = _example()
     >>> round(gap(res, "book"), 6), round(gap(res, "authors"), 6), gap(res, "book", m=40)
     (1000.0, 500.0, nan)
     >>> gap(res, "median")
@@ -262,15 +262,10 @@ def ranking(results: Results, m: int, **where) -> str:
 
     Examples
     --------
-    One trial each of CS and a network, by this book's measurement
-    (``rel_l2``) and the authors' (``abs_l2_grid``):
+    On the results of :func:`_example` (one trial each of CS and ReLU 1×10, by this
+    book's measurement 1e-6 and 1e-3, by the authors' 2e-6 and 1e-3):
 
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10)), trials=1)
-    >>> rec = lambda label, kind, book, authors: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=book, abs_l2_grid=authors, estimator="sparse_grid", stop_reason="converged")
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, 2e-6), rec("ReLU 1×10", "dnn", 1e-3, 1e-3)])
+    >>> res = _example()
     >>> print(ranking(res, 20))  # doctest: +NORMALIZE_WHITESPACE
     At $m$ = 20, by this book's measurement the best network, ReLU 1×10, has 1.0·10³ times the error of
     the better CS (CS (HC, N ≤ 2000)); by the authors' the best network, ReLU 1×10, has 500 times the

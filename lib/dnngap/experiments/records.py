@@ -129,20 +129,7 @@ class Comparison:
 
     Examples
     --------
-    CS errors 1e-6 and 1e-4 (geometric mean 1e-5), network errors 1e-3 and
-    1e-2 (3.2e-3), on ``exp_cos`` in d = 1 (constant predictor: 0.0174):
-
-    >>> from dnngap.experiments import CSMethod, DNNMethod, ExperimentSpec, Problem
-    >>> spec = ExperimentSpec("demo", "demo", "smoke", (Problem("exp_cos", 1, (20,)),),
-    ...                       (CSMethod(), DNNMethod(1, 10)), trials=2)
-    >>> rec = lambda label, kind, err, stop: dict(function="exp_cos", d=1, m=20, trial=0, method=label,
-    ...     method_kind=kind, rel_l2=err, estimator="monte_carlo", stop_reason=stop)
-    >>> res = Results(spec, [rec("CS (HC, N ≤ 2000)", "cs", 1e-6, "converged"),
-    ...                      rec("CS (HC, N ≤ 2000)", "cs", 1e-4, "converged"),
-    ...                      rec("ReLU 1×10", "dnn", 1e-3, "epochs"), rec("ReLU 1×10", "dnn", 1e-2, "tolerance")])
-    >>> c = res.compare()[0]
-    >>> c.cs.method, c.dnn.method, c.existence, round(c.gap, 1), round(c.dnn_vs_constant, 3)
-    ('CS (HC, N ≤ 2000)', 'ReLU 1×10', None, 316.2, 0.181)
+    See :class:`Results`, whose example ends with a comparison.
     """
 
     function: str
@@ -189,6 +176,9 @@ class Results:
     {'tolerance': 1, 'epochs': 1}
     >>> res.table().loc[("exp_cos", 1, 20)].tolist()      # geometric mean (std of log10)
     ['1.00e-05 (1.00)', '3.16e-03 (0.50)']
+    >>> c = res.compare()[0]    # a Comparison: the network's error over CS's, and over the constant's (0.0174)
+    >>> c.cs.method, c.dnn.method, c.existence, round(c.gap, 1), round(c.dnn_vs_constant, 3)
+    ('CS (HC, N ≤ 2000)', 'ReLU 1×10', None, 316.2, 0.181)
     """
 
     spec: ExperimentSpec
