@@ -146,6 +146,10 @@ def test_sample_covers_every_kind_within_budget_and_rotates(tmp_path):
     # no unit fits a share: the cheapest of each kind, said so
     tight = verify_module.sample_committed(store, budget=4, seed=0)
     assert [c.unit.m for c in tight.chosen] == [10] * 4 and len(tight.notes) == 4
+    # even the cheapest (2 s) beyond twice the budget: no unit is checked, and the note says how to
+    hopeless = verify_module.sample_committed(store, budget=0.5, seed=0)
+    assert hopeless.chosen == [] and len(hopeless.notes) == 4
+    assert all("is estimated at 2 s, beyond 1 s" in n and "--budget 8" in n for n in hopeless.notes), hopeless.notes
     # the default seed is the commit's: a new commit draws anew
     first = verify_module.sample_committed(store).seed
     git(root, "commit", "-q", "--allow-empty", "-m", "another")

@@ -487,15 +487,22 @@ def _estimate(unit: Unit, records: list[dict], models: dict) -> float | None:
     return model.seconds(planning.size(unit.method, unit.problem.d), unit.m) * unit.spec.trials
 
 
-def _pick(group: list[Candidate], budget: float, rng: np.random.Generator) -> tuple[Candidate, str | None]:
+def _pick(group: list[Candidate], budget: float, rng: np.random.Generator,
+          limit: float, kinds: int = 1) -> tuple[Candidate | None, str | None]:
     """One unit of a kind: at random among those estimated within ``budget``;
-    else the cheapest known; else at random among the unknown."""
+    else the cheapest known, unless even it is estimated beyond ``limit``
+    (then none, and a note saying how to check it); else at random among
+    the unknown."""
     within = [c for c in group if c.seconds is not None and c.seconds <= budget]
     if within:
         return within[int(rng.integers(len(within)))], None
     known = [c for c in group if c.seconds is not None]
     if known:
         pick = min(known, key=lambda c: c.seconds)
+        if pick.seconds > limit:
+            return None, (f"no {pick.kind} unit is checked: the cheapest is estimated at {pick.seconds:.0f} s, "
+                          f"beyond {limit:.0f} s (twice the budget); `python -m dnngap verify --committed "
+                          f"--budget {math.ceil(pick.seconds * kinds)}` or more checks it")
         return pick, f"no {pick.kind} unit fits {budget:.0f} s: the cheapest ({pick.seconds:.0f} s) is checked"
     pick = group[int(rng.integers(len(group)))]
     return pick, f"no {pick.kind} unit has a CPU time to estimate from: one is checked at random"
@@ -509,7 +516,9 @@ def sample_committed(store: Store | None = None, *, budget: float = COMMITTED_BU
     every kind is checked: the budget is split evenly between the kinds, and
     each kind's unit is drawn at random among those whose estimated time to
     recompute on one core (the stored wall time, see :func:`_estimate`) fits
-    its share; where none fits, its cheapest. The draw is seeded by the
+    its share; where none fits, its cheapest — unless even that one is
+    estimated beyond twice the whole budget: that kind is then not checked,
+    and a note says which budget would check it. The draw is seeded by the
     commit checked out, so successive commits check different units.
 
     Parameters
@@ -584,8 +593,10 @@ def sample_committed(store: Store | None = None, *, budget: float = COMMITTED_BU
     kinds = sample.kinds
     rng = np.random.default_rng(seed)
     for kind in kinds:
-        pick, note = _pick([c for c in pool if c.kind == kind], budget / len(kinds), rng)
-        sample.chosen.append(pick)
+        pick, note = _pick([c for c in pool if c.kind == kind], budget / len(kinds), rng, limit=2 * budget,
+                           kinds=len(kinds))
+        if pick is not None:
+            sample.chosen.append(pick)
         if note:
             notes.append(note)
     return sample
