@@ -110,7 +110,7 @@ def test_keys_follow_numerics_versions_not_source_or_package_version(monkeypatch
     monkeypatch.setattr(runner, "NUMERICS_VERSION", 7)  # shared: samples, tests, errors
     assert experiments.code_version("existence") == f"existence-v1+cs-v{cs.NUMERICS_VERSION}+data-v7"
     assert all(keys()[k] != bumped[k] for k in before)
-    with pytest.raises(ValueError, match="kind must be one of 'cs', 'dnn', 'existence', 'recipe'; got 'svm'"):
+    with pytest.raises(ValueError, match="kind must be one of 'cs', 'dnn', 'existence', 'finetune', 'recipe'; got 'svm'"):
         experiments.numerics_versions("svm")
 
 

@@ -10,7 +10,7 @@
 #    when CUDA is present, and the tests assert the device they ran on);
 # 2. python benchmarks/dnn.py --quick --device cuda;
 # 3. for each experiment in turn, python -m dnngap run EXP --scale paper
-#    --set device=cuda --kinds dnn,recipe --budget S: the missing network
+#    --set device=cuda --kinds dnn,recipe,finetune --budget S: the missing network
 #    units, largest first by their estimated GPU time (by their CPU time until
 #    the store holds a GPU measurement; see `python -m dnngap plan`), as many
 #    as fit what is left of the budget. CS and the existence network run on
@@ -85,7 +85,7 @@ status=0
 # 1. the tests that train networks, on the GPU
 t=$(cap 180)
 say "tests (at most $t s)"
-timeout "$t" "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_dnn.py tests/test_recipes.py \
+timeout "$t" "$PYTHON" -m pytest -q -x -p no:cacheprovider tests/test_dnn.py tests/test_recipes.py tests/test_finetune.py \
     2>&1 | tee "$OUT/tests.log" | tail -n 3
 rc=${PIPESTATUS[0]}
 say "tests: exit $rc"
@@ -107,13 +107,13 @@ for exp in "${EXPERIMENTS[@]}"; do
         continue
     fi
     say "$exp: units (at most $t s)"
-    timeout "$t" "$PYTHON" -m dnngap run "$exp" --scale paper --set device=cuda --kinds dnn,recipe \
+    timeout "$t" "$PYTHON" -m dnngap run "$exp" --scale paper --set device=cuda --kinds dnn,recipe,finetune \
         --budget $(( t - 10 )) 2>&1 | tee -a "$OUT/units.log"
     rc=${PIPESTATUS[0]}
     say "$exp: exit $rc$( [ "$rc" -eq 124 ] && echo ' (timed out: the unit in flight is lost)')"
     [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ] || status=1
 done
 for exp in "${EXPERIMENTS[@]}"; do
-    timeout 60 "$PYTHON" -m dnngap plan "$exp" --scale paper --kinds dnn,recipe >>"$OUT/plan.log" 2>&1
+    timeout 60 "$PYTHON" -m dnngap plan "$exp" --scale paper --kinds dnn,recipe,finetune >>"$OUT/plan.log" 2>&1
 done
 exit $status

@@ -115,6 +115,8 @@ def method_style(method) -> dict:
         delta = getattr(method, "delta", 1e-8)
         decade = round(-math.log10(delta)) if delta > 0 else 0
         marker = "h" if decade == 8 else _MORE_MARKERS[decade % len(_MORE_MARKERS)]
+        if not method.deterministic:  # trained further from its construction: filled, solid
+            return {"color": EXISTENCE_COLOUR, "marker": marker, "linestyle": "-", "markersize": 7, "zorder": 3}
         return {"color": EXISTENCE_COLOUR, "marker": marker, "linestyle": "--", "markerfacecolor": "none",
                 "markersize": 7, "zorder": 3}
     arch = method.architecture()

@@ -9,8 +9,9 @@ the vector of orthonormal tensor Legendre polynomials :math:`(\Psi_\nu(y))_{\nu\
 (:mod:`dnngap.polynomials`), and only the last layer :math:`z \in \mathbb{R}^N`
 is trained, with the weighted square-root-LASSO loss of :mod:`dnngap.cs`.
 This package builds that network explicitly, as a list of weight matrices and
-biases, and trains its last layer. Everything is importable from here; the
-modules are one concept each:
+biases, and trains its last layer. Everything is importable from here (but
+:mod:`~dnngap.existence.finetune`, which needs torch); the modules are one
+concept each:
 
 :mod:`~dnngap.existence.network`
     Sparse feed-forward networks stored as their affine layers
@@ -27,6 +28,9 @@ modules are one concept each:
     :class:`ExistenceFit`) and :func:`train_last_layer`.
 :mod:`~dnngap.existence.tables`
     Tables for the book: :func:`emulation_error_table`, :func:`layer_table`.
+:mod:`~dnngap.existence.finetune`
+    Every layer trained from the constructed weights (torch, CPU or GPU):
+    :func:`~dnngap.existence.finetune.finetune`.
 
 Conventions
 -----------

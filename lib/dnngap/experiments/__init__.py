@@ -25,13 +25,13 @@ from .catalog import OVERRIDES, apply_overrides, available, get
 from .execution import local_cluster, run
 from .planning import Plan, plan, run_largest_first
 from .records import Results, SummaryRow, estimator_notes, load
-from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, Problem, RecipeMethod,
-                    Sampler, TestSpec, Unit)
+from .specs import (SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, FinetuneMethod, Problem,
+                    RecipeMethod, Sampler, TestSpec, Unit)
 from .store import Store, code_version, git_commit, numerics_versions
 from .verify import VerifyReport, verify, verify_committed
 
 __all__ = [
-    "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "Problem",
+    "OVERRIDES", "SCALES", "CSMethod", "DNNMethod", "ExistenceMethod", "ExperimentSpec", "FinetuneMethod", "Problem",
     "RecipeMethod", "Results", "Sampler", "Store", "SummaryRow", "TestSpec", "Unit", "VerifyReport",
     "apply_overrides", "available", "code_version", "estimator_notes", "get", "git_commit",
     "load", "local_cluster", "numerics_versions", "Plan", "plan", "results", "run", "run_largest_first",

@@ -55,7 +55,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import sampling
-from .specs import (PAPER_LEVELS, SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec,
+from .specs import (PAPER_LEVELS, SCALES, CSMethod, DNNMethod, ExistenceMethod, ExperimentSpec, FinetuneMethod,
                     Problem, RecipeMethod, Sampler, TestSpec, _choice)
 
 #: The most common released grid, m = 75, 150, ..., 2250; the paper-scale grid
@@ -333,6 +333,11 @@ E8_PAPER_RECIPES = ("paper", "paper_double", "paper_long", "sgd", "adam_double",
 #: Adam+L-BFGS) and the paper protocol on a second architecture, 5×50 (the
 #: paper protocol's best network in E1's paper-scale results at large m).
 E8_PAPER_SECOND = (("paper", 5, 50), ("tanh_lbfgs", 5, 50))
+#: Index-set bounds of E8's fine-tuned existence network, per scale: at
+#: ``paper`` CS's own (matched N) and 300 (as the existence network at ``ci``);
+#: none at ``ci``, where a trial costs minutes, more than the chapter's budget
+#: (see :mod:`dnngap.existence.finetune`); a tiny one at ``smoke``.
+E8_FINETUNE_NMAX = {"smoke": (60,), "ci": (), "paper": (300, 2000)}
 #: E8's paper-scale sample sizes, of the released grid: those of ``ci`` and
 #: three spread over it.
 E8_PAPER_M = (150, 300, 600, 1200, 2250)
@@ -347,8 +352,10 @@ def e8(scale: str) -> ExperimentSpec:
     300 elements (E7's ``ci``; on CS's 2,000 it costs more than all the
     recipes together). ``paper``: the problems of ``ci`` at
     :data:`E8_PAPER_M`, 20 trials, every recipe of :data:`E8_PAPER_RECIPES`
-    (and :data:`E8_PAPER_SECOND` on a second architecture), and the existence network in d = 8 on both index sets (CS's, and 300
-    elements as at ``ci``).
+    (and :data:`E8_PAPER_SECOND` on a second architecture), and the
+    existence network in d = 8 on both index sets (CS's, and 300 elements as
+    at ``ci``), as constructed and with every layer trained from there
+    (:data:`E8_FINETUNE_NMAX`).
 
     >>> spec = e8("ci")
     >>> spec.trials, [m.recipe for m in spec.methods if m.kind == "recipe"] == list(E8_RECIPES)
@@ -365,6 +372,7 @@ def e8(scale: str) -> ExperimentSpec:
     methods += [RecipeMethod(recipe=r, depth=L, width=N) for r in recipes for L, N in archs]
     if scale == "paper":
         methods += [RecipeMethod(recipe=r, depth=L, width=N) for r, L, N in E8_PAPER_SECOND]
+    methods += [FinetuneMethod(n_max=n) for n in E8_FINETUNE_NMAX[scale]]
     problems = _problems(("exp_cos",), dims, ms) + _problems(
         ("slower_decay_rational",), (8,) if scale != "smoke" else dims, ms)  # the harder function in d = 8 only
     if scale != "smoke":  # d = 2: CS at rounding level, the networks' training alone
@@ -472,14 +480,14 @@ OVERRIDES: dict[str, tuple[Callable, str]] = {
     "dims": (_tuple_of(int, "dims"), "dimensions (crossed with functions)"),
     "architectures": (_arch, "DNN architectures 'LxN' (crossed with activations, or with recipes)"),
     "recipes": (_tuple_of(str, "recipes"), "training recipes (names in dnngap.recipes), crossed with architectures"),
-    "budget": (_scalar(float, "budget"), "factor on every training recipe's epochs and iterations"),
+    "budget": (_scalar(float, "budget"), "factor on every training recipe's epochs and iterations (and the fine-tuned existence network's)"),
     "activations": (_tuple_of(str, "activations"), "DNN activations"),
     "epochs": (_scalar(int, "epochs"), "epochs of every DNN"),
     "precision": (_scalar(str, "precision"), "'single' or 'double' for every DNN"),
     "convention": (_scalar(str, "convention"), "depth convention 'code' or 'paper'"),
     "optimizer": (_scalar(str, "optimizer"), "'adam' or 'sgd'"),
     "lam": (_scalar(float, "lam"), "CS / existence regularisation parameter"),
-    "n_max": (_scalar(int, "n_max"), "largest CS index set size"),
+    "n_max": (_scalar(int, "n_max"), "largest index set size (CS, the existence network and its fine-tuned version)"),
     "estimator": (_scalar(str, "estimator"), "'auto', 'sparse_grid' or 'monte_carlo'"),
     "mc_points": (_scalar(int, "mc_points"), "Monte Carlo test points"),
     "seed": (_scalar(int, "seed"), "sampler seed"),
@@ -544,16 +552,15 @@ def apply_overrides(spec: ExperimentSpec, **overrides: Any) -> ExperimentSpec:
                for r in names for (L, N) in archs]
         methods = [m for m in methods if not isinstance(m, RecipeMethod)] + new
     if "budget" in o:
-        methods = [dataclasses.replace(m, budget=o["budget"]) if isinstance(m, RecipeMethod) else m
-                   for m in methods]
+        methods = [dataclasses.replace(m, budget=o["budget"]) if isinstance(m, (RecipeMethod, FinetuneMethod))
+                   else m for m in methods]
     dnn_fields = {k: o[k] for k in ("epochs", "precision", "convention", "optimizer") if k in o}
     if dnn_fields:
         methods = [dataclasses.replace(m, **dnn_fields) if isinstance(m, DNNMethod) else m for m in methods]
         methods = list(dict.fromkeys(methods))  # e.g. precision=double makes E6's pair identical
-    for key in ("lam", "n_max"):
+    for key, kinds in (("lam", (CSMethod, ExistenceMethod)), ("n_max", (CSMethod, ExistenceMethod, FinetuneMethod))):
         if key in o:
-            methods = [dataclasses.replace(m, **{key: o[key]}) if isinstance(m, (CSMethod, ExistenceMethod))
-                       else m for m in methods]
+            methods = [dataclasses.replace(m, **{key: o[key]}) if isinstance(m, kinds) else m for m in methods]
     if methods != list(spec.methods):
         changes["methods"] = tuple(methods)
     if {"estimator", "mc_points"} & set(o):

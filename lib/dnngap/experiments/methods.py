@@ -8,8 +8,9 @@ rest of the library needs to know about its kind:
     the name in records (``method_kind``) and specs (:data:`METHODS`);
 ``role``
     what it is in a comparison: ``"cs"`` (the compressed-sensing baseline),
-    ``"network"`` (a trained network) or ``"existence"`` (the existence
-    theorem's constructed network);
+    ``"network"`` (a network trained from a random start) or ``"existence"``
+    (the existence theorem's constructed network, also when trained further
+    from its constructed weights);
 ``deterministic``
     whether recomputing gives the same numbers up to rounding (CS, the
     existence network: :mod:`.verify` compares them tightly, and their
@@ -42,9 +43,11 @@ that computes them, named in ``NUMERICS``.
 
 >>> from dnngap.experiments import methods
 >>> sorted(methods.METHODS)
-['cs', 'dnn', 'existence', 'recipe']
+['cs', 'dnn', 'existence', 'finetune', 'recipe']
 >>> [methods.METHODS[k].role for k in ("cs", "dnn", "existence", "recipe")]
 ['cs', 'network', 'existence', 'network']
+>>> methods.METHODS["finetune"].role, methods.METHODS["finetune"].deterministic
+('existence', False)
 >>> methods.DNNMethod(depth=1, width=10).size(8), methods.CSMethod().size(8)
 (211, 1843)
 """
@@ -533,9 +536,110 @@ class RecipeMethod(_Network):
         return float(trials * m * self.size(d) * recipes.get(self.recipe).cost * self.budget)
 
 
-Method = Union[CSMethod, DNNMethod, ExistenceMethod, RecipeMethod]
+@functools.lru_cache(maxsize=None)
+def _finetune_size(d: int, n_max: int, delta: float) -> int:
+    """Trainable parameters of the fine-tuned existence network (see :class:`FinetuneMethod`)."""
+    from .. import existence
+
+    Lambda = _index_set("hyperbolic_cross", d, n_max)
+    layers = existence.emulate_features(Lambda, existence.required_s(Lambda, delta)).network.layers
+    hidden = sum(layer.W.count_nonzero() + layer.W.shape[0] for layer in layers[:-1])
+    return int(hidden + len(np.unique(layers[-1].W.indices)) + 1)
+
+
+@dataclass(frozen=True)
+class FinetuneMethod(_Kind):
+    """The existence network with every layer trained from its constructed weights.
+
+    The network of :class:`ExistenceMethod` (``n_max``, ``delta``, last layer
+    by CS) is the starting point; :func:`dnngap.existence.finetune.finetune`
+    then trains the non-zero weights and the biases of all its layers on the
+    training MSE by the stages of the ``adam_lbfgs`` recipe. Its role is
+    the existence network's (it is that network, trained further), so that
+    comparisons of networks trained from a random start leave it out; it is
+    trained, so recomputing it reproduces it only up to rounding, on the
+    device asked for. Its size is the number of trainable parameters.
+
+    Examples
+    --------
+    >>> net = FinetuneMethod(n_max=10, budget=0.01)
+    >>> net.label, net.size(1), net.cost_class()
+    ('existence network (N ≤ 10), every layer trained, budget ×0.01', 6493, 'finetune (Adam+L-BFGS, budget ×0.01)')
+    >>> y = np.random.default_rng(0).uniform(-1, 1, (2, 10, 1))
+    >>> predict, info = net.fit(y, np.exp(y[..., 0]), device="cpu")
+    >>> predict(np.zeros((3, 1))).shape, info["stages"][0]["adam"], info["N"]
+    ((2, 3), 10, 10)
+    >>> FinetuneMethod(n_max=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: finetune.n_max must be an integer >= 1; got 0
+    """
+
+    kind: ClassVar[str] = "finetune"
+    role: ClassVar[Role] = "existence"
+    deterministic: ClassVar[bool] = False
+    on_gpu: ClassVar[bool] = True
+    size_symbol: ClassVar[str] = "P"  # what :meth:`size` counts
+    NUMERICS: ClassVar[dict[str, str]] = {"existence": "dnngap.existence", "cs": "dnngap.cs",
+                                          "recipes": "dnngap.recipes", **_DATA}
+
+    n_max: int = 2000
+    delta: float = 1e-8
+    budget: float = 1.0
+
+    def __post_init__(self) -> None:
+        _positive_int("finetune.n_max", self.n_max)
+        if not (isinstance(self.delta, float) and 0 < self.delta < 1):
+            raise ValueError(f"finetune.delta must be a float in (0, 1); got {self.delta!r}")
+        if isinstance(self.budget, int) and not isinstance(self.budget, bool):
+            object.__setattr__(self, "budget", float(self.budget))
+        if not (isinstance(self.budget, float) and math.isfinite(self.budget) and self.budget > 0):
+            raise ValueError(f"finetune.budget must be a finite number > 0; got {self.budget!r}")
+
+    @property
+    def label(self) -> str:
+        delta = "" if self.delta == 1e-8 else f", δ = {self.delta:.0e}"
+        budget = f", budget ×{self.budget:g}" if self.budget != 1 else ""
+        return f"existence network (N ≤ {self.n_max}{delta}), every layer trained{budget}"
+
+    def start(self) -> ExistenceMethod:
+        """The constructed network training starts from."""
+        return ExistenceMethod(n_max=self.n_max, delta=self.delta)
+
+    def fit(self, y: np.ndarray, fy: np.ndarray, *, device: str = "auto", progress: bool = False) -> Fit:
+        """Build and fit the existence network, then train all its layers, trial by trial."""
+        from .. import cs, existence
+        from ..existence.finetune import finetune
+
+        Lambda = _index_set("hyperbolic_cross", y.shape[2], self.n_max)
+        start = existence.fit_existence_network(y, fy, Lambda, s=existence.required_s(Lambda, self.delta),
+                                                lam=cs.DEFAULT_LAMBDA)
+        res = finetune(start, y, fy, budget=self.budget, device=device, progress=progress)
+        info = {"train_loss": res.losses.tolist(), "steps": (res.adam_epochs + res.lbfgs_iterations).tolist(),
+                "stop_reason": res.stop_reason.tolist(), "device": res.device, "N": int(len(Lambda)),
+                "stages": [{"adam": int(a), "lbfgs": int(b)} for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}
+        return res.predict, info
+
+    def size(self, d: int) -> int:
+        """Trainable parameters :math:`P`: the construction's non-zero weights and every bias."""
+        return _finetune_size(d, self.n_max, self.delta)
+
+    def protocol_note(self) -> str | None:
+        return "the existence network, every layer trained by Adam+L-BFGS"
+
+    def cost_class(self) -> str:
+        return "finetune (Adam+L-BFGS" + (f", budget ×{self.budget:g})" if self.budget != 1 else ")")
+
+    def work(self, d: int, m: int, trials: int) -> float:
+        """``trials × m × P × E``, ``E`` the nominal evaluations of ``adam_lbfgs``."""
+        from .. import recipes
+        return float(trials * m * self.size(d) * recipes.get("adam_lbfgs").cost * self.budget)
+
+
+Method = Union[CSMethod, DNNMethod, ExistenceMethod, FinetuneMethod, RecipeMethod]
 #: Every method kind, by name: the one place a new kind is registered.
-METHODS: dict[str, type] = {cls.kind: cls for cls in (CSMethod, DNNMethod, ExistenceMethod, RecipeMethod)}
+METHODS: dict[str, type] = {cls.kind: cls for cls in (CSMethod, DNNMethod, ExistenceMethod, FinetuneMethod,
+                                                       RecipeMethod)}
 
 
 def role_of(kind: str) -> str:
@@ -575,5 +679,5 @@ def method_from_dict(data: dict[str, Any]) -> Method:
     return cls(**data)
 
 
-__all__ = ["METHODS", "CSMethod", "DNNMethod", "ExistenceMethod", "Fit", "Method",
+__all__ = ["METHODS", "CSMethod", "DNNMethod", "ExistenceMethod", "FinetuneMethod", "Fit", "Method",
            "RecipeMethod", "method_from_dict", "method_to_dict", "role_of"]

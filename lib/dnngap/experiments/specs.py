@@ -24,7 +24,7 @@ from typing import Any, Literal, get_args
 
 from .. import functions
 from .._validation import check_choice
-from .methods import (METHODS, CSMethod, DNNMethod, ExistenceMethod, Method, RecipeMethod,  # noqa: F401
+from .methods import (METHODS, CSMethod, DNNMethod, ExistenceMethod, FinetuneMethod, Method, RecipeMethod,  # noqa: F401
                       _positive_int, _positive_or, method_from_dict, method_to_dict)
 
 Scale = Literal["smoke", "ci", "paper"]
@@ -321,7 +321,7 @@ class ExperimentSpec:
                     f"test.estimator='sparse_grid' is not meaningful for {p.function!r} ({smoothness}): "
                     "sparse-grid quadrature is badly wrong for discontinuous functions; "
                     "use estimator 'auto' or 'monte_carlo'")
-            if any(isinstance(mt, ExistenceMethod) and p.runs(mt) for mt in self.methods) and p.d > 8:
+            if any(isinstance(mt, (ExistenceMethod, FinetuneMethod)) and p.runs(mt) for mt in self.methods) and p.d > 8:
                 raise ValueError(f"the existence network supports d <= 8; got d = {p.d} for {p.function!r}")
 
     # -- serialisation -------------------------------------------------

@@ -410,7 +410,7 @@ def unit_from_config(config: dict[str, Any]) -> Unit:
     >>> unit_from_config({**unit.config(), "method": {"kind": "svm"}})
     Traceback (most recent call last):
     ...
-    ValueError: method.kind must be one of 'cs', 'dnn', 'existence', 'recipe'; got 'svm'
+    ValueError: method.kind must be one of 'cs', 'dnn', 'existence', 'finetune', 'recipe'; got 'svm'
     """
     method = method_from_dict(config["method"])
     d, m = int(config["d"]), int(config["m"])

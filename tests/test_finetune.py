@@ -1,0 +1,124 @@
+"""Fine-tuning the existence network (dnngap.existence.finetune): the trainable
+sparse network is the constructed one, its gradient is exact, and training
+behaves as the recipes' stages promise."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from dnngap import existence, polynomials
+from dnngap.existence.finetune import SparseNetwork, finetune
+from dnngap.experiments import FinetuneMethod, get
+
+
+def _problem(s=10, trials=2, m=40, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.uniform(-1, 1, (trials, m, 2))
+    f = np.exp(y[..., 0]) * np.cos(y[..., 1])
+    fit = existence.fit_existence_network(y, f, polynomials.hyperbolic_cross(2, 8), s=s)
+    return y, f, fit
+
+
+def _network(fit, device="cpu"):
+    layers = fit.features.network.layers
+    return SparseNetwork(layers[:-1], np.unique(sp.csr_array(layers[-1].W).indices), device=device)
+
+
+def _dense_loss(net, theta, x, target):
+    """The same network with dense weight matrices, differentiated by autograd."""
+    h = x
+    for pattern, values, bias in net._layers(theta):
+        rows = torch.repeat_interleave(torch.arange(pattern.shape[0]), torch.diff(pattern.crow))
+        W = torch.zeros(pattern.shape, dtype=torch.float64).index_put((rows, pattern.col), values)
+        h = W @ h + bias[:, None]
+        if pattern.activation == "relu":
+            h = torch.relu(h)
+    return (h[0] - target).square().mean()
+
+
+def test_initial_parameters_are_the_constructed_network():
+    y, f, fit = _problem()
+    net = _network(fit)
+    x = np.random.default_rng(1).uniform(-1, 1, (300, 2))
+    for t in range(2):
+        theta = net.parameters_of(fit.network(t).layers)
+        assert len(theta) == net.n_parameters
+        ours = net(torch.as_tensor(theta), torch.as_tensor(np.ascontiguousarray(x.T))).numpy()
+        np.testing.assert_allclose(ours, fit.predict(x)[t], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(net.network(theta)(x)[:, 0], ours, rtol=0, atol=1e-12)
+
+
+def test_gradient_equals_dense_autograd():
+    y, f, fit = _problem()
+    net = _network(fit)
+    x, target = torch.as_tensor(np.ascontiguousarray(y[0].T)), torch.as_tensor(f[0])
+    theta = torch.as_tensor(net.parameters_of(fit.network(0).layers))
+    theta = theta + 1e-3 * torch.randn(theta.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    loss, grad = net.value_and_grad(x, target)(theta[None])
+    dense = theta.clone().requires_grad_(True)
+    ref = _dense_loss(net, dense, x, target)
+    ref.backward()
+    assert float(loss[0]) == pytest.approx(float(ref.detach()), rel=1e-12)
+    assert float(grad.abs().max()) > 1e-6  # a gradient that is not trivially zero
+    np.testing.assert_allclose(grad[0].numpy(), dense.grad.numpy(), rtol=0, atol=1e-12 * float(grad.abs().max()))
+
+
+def test_training_lowers_the_loss_of_a_coarse_emulation():
+    # with 4 sawtooth levels the emulated features are off by about 1e-3: training every
+    # layer can fit the samples better than the constructed network does
+    y, f, fit = _problem(s=4)
+    res = finetune(fit, y, f, budget=0.05, device="cpu")
+    assert np.all(res.losses < 0.5 * res.initial_losses)
+    assert res.adam_epochs.tolist() == [50, 50] and np.all(res.evaluations >= 51)
+    # the reported losses are the training MSE of the returned networks
+    mse = ((res.predict(y.reshape(-1, 2)).reshape(2, 2, -1)[np.arange(2), np.arange(2)] - f) ** 2).mean(axis=1)
+    np.testing.assert_allclose(mse, res.losses, rtol=1e-9)
+    start = ((fit.predict(y.reshape(-1, 2)).reshape(2, 2, -1)[np.arange(2), np.arange(2)] - f) ** 2).mean(axis=1)
+    np.testing.assert_allclose(start, res.initial_losses, rtol=1e-9)
+
+
+def test_trials_are_independent():
+    y, f, fit = _problem(s=4)
+    both = finetune(fit, y, f, budget=0.02, device="cpu")
+    one = existence.fit_existence_network(y[1:], f[1:], polynomials.hyperbolic_cross(2, 8), s=4)
+    alone = finetune(one, y[1:], f[1:], budget=0.02, device="cpu")
+    np.testing.assert_allclose(both.parameters[1], alone.parameters[0], rtol=0, atol=1e-12)
+
+
+def test_bad_input_is_named():
+    y, f, fit = _problem(trials=1)
+    with pytest.raises(TypeError, match="fit must be"):
+        finetune("fit", y, f)
+    with pytest.raises(ValueError, match="budget"):
+        finetune(fit, y, f, budget=0)
+    with pytest.raises(ValueError, match="trials of fit"):
+        finetune(fit, np.concatenate([y, y]), np.concatenate([f, f]))
+    repu = existence.fit_existence_network(y, f, polynomials.hyperbolic_cross(2, 4), s=None, activation="repu")
+    with pytest.raises(ValueError, match="ReLU"):
+        finetune(repu, y, f)
+    net = _network(fit)
+    other = _problem(s=5, trials=1)[2]
+    with pytest.raises(ValueError, match="pattern|shapes"):
+        net.parameters_of(other.network(0).layers)
+
+
+def test_device_auto_matches_cpu():
+    # on a machine with CUDA this runs the sparse kernels there (tools/gpu_session.sh runs this file)
+    y, f, fit = _problem(trials=1)
+    cpu, auto = _network(fit, "cpu"), _network(fit, "auto")
+    assert (auto.device.type == "cuda") == torch.cuda.is_available()
+    theta = cpu.parameters_of(fit.network(0).layers)
+    x, target = np.ascontiguousarray(y[0].T), f[0]
+    results = [net.value_and_grad(torch.as_tensor(x, device=net.device), torch.as_tensor(target, device=net.device))(
+        torch.as_tensor(theta, device=net.device)[None]) for net in (cpu, auto)]
+    np.testing.assert_allclose(results[1][1].cpu().numpy(), results[0][1].numpy(), rtol=0, atol=1e-13)
+
+
+def test_method_is_in_e8_paper_and_smoke_not_ci():
+    assert {FinetuneMethod(n_max=300), FinetuneMethod(n_max=2000)} <= set(get("e8", "paper").methods)
+    assert not any(m.kind == "finetune" for m in get("e8", "ci").methods)
+    smoke = get("e8", "smoke")
+    tuned = next(m for m in smoke.methods if m.kind == "finetune")
+    assert tuned.start().label == next(m.label for m in smoke.methods if m.kind == "existence")
+    assert FinetuneMethod().size(8) > 10**6  # about 10^6 non-zeros and their biases
