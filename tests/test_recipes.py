@@ -151,6 +151,9 @@ def test_e8_smoke_through_the_store(tmp_path):
     assert all(r["numerics"].startswith("recipes-v") and "stages" in r for r in recs)
     adam_lbfgs = res.select(method=RecipeMethod(recipe="adam_lbfgs", depth=1, width=10, budget=0.01).label)
     assert all(r["stages"]["adam"] == 10 and 1 <= r["stages"]["lbfgs"] <= 5 for r in adam_lbfgs)
+    tuned = res.select(method_kind="finetune")  # the existence network trained further, never above its start
+    assert len(tuned) == spec.trials and all(0 <= r["train_loss"] <= r["start_train_loss"] for r in tuned)
+    assert all(r["stages"]["adam"] == 10 for r in tuned)  # the budget applies to it too
     (comparison,) = res.compare()
     assert comparison.dnn is not None and comparison.dnn.method in {r["method"] for r in recs}
     assert comparison.existence is not None and comparison.cs is not None

@@ -68,7 +68,7 @@ from .._validation import check_choice, check_positive
 Role = Literal["cs", "network", "existence"]
 #: ``predict(points (n, d)) -> (trials, n)`` and the per-trial training outcome:
 #: ``train_loss``, ``steps``, ``stop_reason`` (lists over trials), ``device``,
-#: and where they apply ``N``, ``lam`` (lists), ``stages``.
+#: and where they apply ``N``, ``lam``, ``stages``, ``start_train_loss`` (lists).
 Fit = tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]
 
 #: The numbers every kind shares (samples, test sets, error estimation).
@@ -615,7 +615,8 @@ class FinetuneMethod(_Kind):
         start = existence.fit_existence_network(y, fy, Lambda, s=existence.required_s(Lambda, self.delta),
                                                 lam=cs.DEFAULT_LAMBDA)
         res = finetune(start, y, fy, budget=self.budget, device=device, progress=progress)
-        info = {"train_loss": res.losses.tolist(), "steps": (res.adam_epochs + res.lbfgs_iterations).tolist(),
+        info = {"train_loss": res.losses.tolist(), "start_train_loss": res.initial_losses.tolist(),
+                "steps": (res.adam_epochs + res.lbfgs_iterations).tolist(),
                 "stop_reason": res.stop_reason.tolist(), "device": res.device, "N": int(len(Lambda)),
                 "stages": [{"adam": int(a), "lbfgs": int(b)} for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}
         return res.predict, info

@@ -414,7 +414,7 @@ class Results:
     #: fields not listed here follow, sorted by name.
     CSV_COLUMNS = ("function", "d", "m", "trial", "method", "method_kind", "method_key",
                    "rel_l2", "estimator", "estimator_reason", "rel_l2_grid", "abs_l2_grid",
-                   "rel_l2_mc", "rel_l2_mc_stderr", "linf", "train_loss", "steps", "stop_reason",
+                   "rel_l2_mc", "rel_l2_mc_stderr", "linf", "train_loss", "start_train_loss", "steps", "stop_reason",
                    "seed", "sampler", "wall_time", "device", "numerics", "commit", "timestamp",
                    "executor", "N", "lam", "stages")
 

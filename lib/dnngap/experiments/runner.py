@@ -229,6 +229,8 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
             rec["lam"] = info["lam"][t]
         if "stages" in info:  # recipes: Adam epochs and L-BFGS iterations of this trial
             rec["stages"] = info["stages"][t]
+        if "start_train_loss" in info:  # the fine-tuned existence network: the training MSE it started from
+            rec["start_train_loss"] = _none_if_nan(info["start_train_loss"][t])
         if tests["plot_x"] is not None:
             rec["prediction"] = pred[t, -len(tests["plot_x"]):].tolist()
         records.append(rec)
