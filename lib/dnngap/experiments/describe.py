@@ -344,4 +344,186 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["ROUNDING", "above_constant", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
+# -- E8: training recipes against CS and the paper protocol, per point ---------
+def _e8_example() -> Results:
+    """Three trials of ``exp_cos`` in d = 8 at m = 300: CS (errors 1e-6 × 1, 2, 4),
+    the paper protocol (1e-2 in each: 5·10³ times CS's, geometric mean over the
+    trials), ``adam_lbfgs`` (2e-3 × 1, 2, 4: 0.4 times the paper protocol's), the
+    existence network on N ≤ 300 (3e-6 × 1, 2, 4) and that network fine-tuned
+    (3.3e-6 × 1, 2, 4; training MSE 1e-12 -> 1e-14)."""
+    from .methods import CSMethod, ExistenceMethod, FinetuneMethod, RecipeMethod
+    from .specs import ExperimentSpec, Problem
+
+    methods = (CSMethod(), RecipeMethod("paper"), RecipeMethod("adam_lbfgs"), ExistenceMethod(n_max=300),
+               FinetuneMethod(n_max=300))
+    spec = ExperimentSpec("demo", "demo", "paper", (Problem("exp_cos", 8, (300,)),), methods, trials=3)
+    base = {"cs": 1e-6, "paper": 1e-2, "adam_lbfgs": 2e-3, "existence": 3e-6, "finetune": 3.3e-6}
+    records = []
+    for mt in methods:
+        name = getattr(mt, "recipe", mt.kind)
+        for t in range(3):
+            rec = dict(function="exp_cos", d=8, m=300, trial=t, method=mt.label, method_kind=mt.kind,
+                       rel_l2=base[name] * (1 if name == "paper" else 2**t), train_loss=1e-6 / (t + 1),
+                       estimator="sparse_grid", stop_reason="converged")
+            if mt.kind == "finetune":
+                rec.update(train_loss=1e-14, start_train_loss=1e-12)
+            records.append(rec)
+    return Results(spec, records)
+
+
+def _paper_protocol(results: Results):
+    """The paper protocol's recipe method: recipe ``"paper"`` on the first architecture that has it."""
+    return next(m for m in results.spec.methods if m.kind == "recipe" and m.recipe == "paper")
+
+
+def recipe_factors(results: Results, *, function: str, d: int, m: int, resamples: int = 2000):
+    r"""Every method at one point as a factor of CS's error and of the paper
+    protocol's, trial by trial (:meth:`Results.paired_factors`), with the
+    training MSE (geometric mean over the trials, networks only).
+
+    Columns: ``method``, ``trials``, ``error``, ``factor`` (to CS), ``low``,
+    ``high`` (its 95 % bootstrap interval), ``× paper protocol``, ``training MSE``.
+
+    >>> tab = recipe_factors(_e8_example(), function="exp_cos", d=8, m=300)
+    >>> tab.set_index("method")[["factor", "× paper protocol"]].round(3).loc["ReLU 4×40, Adam+L-BFGS (double)"].tolist()
+    [2000.0, 0.4]
+    """
+    from scipy.stats import gmean
+
+    cs = next(mt.label for mt in results.spec.methods if mt.kind == "cs")
+    table = results.paired_factors(cs, function=function, d=d, m=m, resamples=resamples)
+    to_paper = results.paired_factors(_paper_protocol(results).label, function=function, d=d, m=m,
+                                      resamples=resamples).set_index("method")
+    train = results.by_trial("train_loss", function=function, d=d, m=m)
+    networks = {mt.label for mt in results.spec.methods if mt.role == "network" or mt.kind == "finetune"}
+    table["× paper protocol"] = table["method"].map(to_paper["factor"])
+    table["training MSE"] = table["method"].map(
+        lambda lb: float(gmean(train[lb].astype(float))) if lb in networks and lb in train else math.nan)
+    return table
+
+
+def _recipe_rows(results: Results, table):
+    """The recipes' rows of a :func:`recipe_factors` table, the best of them and the paper protocol's."""
+    labels = {mt.label for mt in results.spec.methods if mt.kind == "recipe"}
+    rec = table[table["method"].isin(labels)]
+    base = _paper_protocol(results).label
+    return rec, rec.loc[rec["factor"].idxmin()], rec[rec["method"] == base].iloc[0]
+
+
+def _ci(row) -> str:
+    return f"{number(row['factor'], 3)}× CS (95 %: {span(row['low'], row['high'], 3)})"
+
+
+#: What each recipe that is the paper protocol with one change changes (E8's prose).
+ONE_CHANGE = {"paper_double": "precision alone", "paper_long": "budget alone", "sgd": "the optimiser alone (SGD)"}
+
+
+def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
+    """E8's answer at one paper-scale point (a :func:`recipe_factors` table):
+    the paper protocol's factor to CS, the best recipe's, and what each
+    one-change recipe does to the paper protocol's error.
+
+    >>> res = _e8_example()
+    >>> recipe_answer(res, recipe_factors(res, function="exp_cos", d=8, m=300), function="exp_cos", m=300)
+    '`exp_cos` at $m = 300$: the paper protocol is at 5.00·10³× CS (95 %: 2.50·10³–1.00·10⁴); the best recipe, ReLU 4×40, Adam+L-BFGS (double), at 2.00·10³× CS (95 %: 2.00·10³), 2.5 times more accurate than the paper protocol'
+    """
+    from .. import recipes
+
+    rec, best, base = _recipe_rows(results, table)
+    text = f"`{function}` at $m = {m:,}$: the paper protocol is at {_ci(base)}"
+    if best["method"] == base["method"]:
+        text += ", and no recipe does better"
+    else:
+        text += (f"; the best recipe, {best['method']}, at {_ci(best)}, "
+                 f"{number(1 / best['× paper protocol'])} times more accurate than the paper protocol")
+    one = {mt.recipe: mt.label for mt in results.spec.methods
+           if mt.kind == "recipe" and recipes.get(mt.recipe).epochs and mt.recipe != "paper"}
+    parts = [f"{ONE_CHANGE.get(r, r)} {number(rec.loc[rec['method'] == lb, '× paper protocol'].iloc[0])}"
+             for r, lb in one.items() if lb in set(rec["method"])]
+    return text + (f" (error over the paper protocol's when changing {', '.join(parts)})" if parts else "")
+
+
+def recipe_brief(results: Results, table, *, function: str, d: int, m: int) -> str:
+    """One clause for the findings summary: the best recipe and the paper protocol at one point.
+
+    >>> res = _e8_example()
+    >>> recipe_brief(res, recipe_factors(res, function="exp_cos", d=8, m=300), function="exp_cos", d=8, m=300)
+    "at exp_cos, d = 8, m = 300: the best recipe, ReLU 4×40, Adam+L-BFGS (double), has 2.00·10³ times CS's error (95 %: 2.00·10³), the paper protocol 5.00·10³ times"
+    """
+    _, best, base = _recipe_rows(results, table)
+    return (f"at {function}, d = {d}, m = {m:,}: the best recipe, {best['method']}, has "
+            f"{number(best['factor'], 3)} times CS's error (95 %: {span(best['low'], best['high'], 3)}), "
+            f"the paper protocol {number(base['factor'], 3)} times")
+
+
+# -- E8: the existence network trained further ---------------------------------
+def finetuned(results: Results, resamples: int = 2000):
+    r"""Per point where both are stored, the fine-tuned existence network
+    against the constructed network it started from, trial by trial.
+
+    Columns: ``function``, ``d``, ``m``, ``N`` (the index-set bound),
+    ``trials``, ``start error`` and ``error`` (geometric means),
+    ``factor`` (fine-tuned over constructed, :meth:`Results.paired_factors`),
+    ``low``, ``high`` (95 % bootstrap), ``× CS`` (fine-tuned over CS, where
+    CS is stored), ``start MSE`` and ``MSE`` (training MSE before and after,
+    geometric means).
+
+    >>> finetuned(_e8_example())[["m", "N", "factor", "× CS", "start MSE", "MSE"]].round(3).values.tolist()
+    [[300.0, 300.0, 1.1, 3.3, 0.0, 0.0]]
+    """
+    import pandas as pd
+    from scipy.stats import gmean
+
+    columns = ["function", "d", "m", "N", "trials", "start error", "error", "factor", "low", "high", "× CS",
+               "start MSE", "MSE"]
+    cs = next((mt.label for mt in results.spec.methods if mt.kind == "cs"), None)
+    stored = {(r["method"], r["function"], r["d"], r["m"]) for r in results.records}
+    rows = []
+    for mt in (x for x in results.spec.methods if x.kind == "finetune"):
+        start = mt.start().label
+        for p in results.spec.problems:
+            for m in p.m_values if p.runs(mt) else ():
+                if not {(mt.label, p.function, p.d, m), (start, p.function, p.d, m)} <= stored:
+                    continue
+                where = dict(function=p.function, d=p.d, m=m)
+                pair = results.paired_factors(start, resamples=resamples, **where).set_index("method")
+                to_cs = (results.paired_factors(cs, resamples=resamples, **where).set_index("method")
+                         if (cs, p.function, p.d, m) in stored else None)
+                mine = results.select(method=mt.label, **where)
+                rows.append([p.function, p.d, m, mt.n_max, int(pair.loc[mt.label, "trials"]),
+                             pair.loc[start, "error"], pair.loc[mt.label, "error"], pair.loc[mt.label, "factor"],
+                             pair.loc[mt.label, "low"], pair.loc[mt.label, "high"],
+                             math.nan if to_cs is None else to_cs.loc[mt.label, "factor"],
+                             float(gmean([r["start_train_loss"] for r in mine])),
+                             float(gmean([max(r["train_loss"], 1e-300) for r in mine]))])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def finetuned_sentence(table) -> str:
+    """What training every layer did to the existence network, point by point
+    (a :func:`finetuned` table): the training MSE before and after, and the
+    test error's factor with its interval, read as *improved* (the whole
+    interval below 1), *worsened* (above 1) or *kept* (it contains 1).
+
+    >>> finetuned_sentence(finetuned(_e8_example()))
+    "at `exp_cos`, $d = 8$, $m = 300$ (N ≤ 300, 3 trials), training every layer took the training MSE from 1.0·10⁻¹² to 1.0·10⁻¹⁴ and worsened the test error by a factor 1.10 (95 %: 1.10), to 3.3 times CS's"
+    >>> finetuned_sentence(finetuned(_e8_example()).iloc[:0])
+    ''
+    """
+    parts = []
+    for _, r in table.iterrows():
+        verdict = ("improved" if r["high"] < 1 else "worsened" if r["low"] > 1 else "kept")
+        by = (f"the test error (factor {number(r['factor'], 3)}, 95 %: {span(r['low'], r['high'], 3)})"
+              if verdict == "kept" else
+              f"the test error by a factor {number(r['factor'] if verdict == 'worsened' else 1 / r['factor'], 3)} "
+              f"(95 %: {span(r['low'], r['high'], 3) if verdict == 'worsened' else span(1 / r['high'], 1 / r['low'], 3)})")
+        cs = "" if math.isnan(r["× CS"]) else f", to {number(r['× CS'])} times CS's"
+        parts.append(f"at `{r['function']}`, $d = {r['d']}$, $m = {r['m']:,}$ (N ≤ {r['N']:,}, {r['trials']} trials), "
+                     f"training every layer took the training MSE from {number(r['start MSE'])} to "
+                     f"{number(r['MSE'])} and {verdict} {by}{cs}")
+    return "; ".join(parts)
+
+
+__all__ = ["ONE_CHANGE", "ROUNDING", "above_constant", "finetuned", "finetuned_sentence", "gap", "number",
+           "ranking", "recipe_answer", "recipe_brief", "recipe_factors", "rounding_note", "span", "views",
+           "winner"]
