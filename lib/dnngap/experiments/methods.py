@@ -543,7 +543,7 @@ def _finetune_size(d: int, n_max: int, delta: float) -> int:
 
     Lambda = _index_set("hyperbolic_cross", d, n_max)
     layers = existence.emulate_features(Lambda, existence.required_s(Lambda, delta)).network.layers
-    hidden = sum(layer.W.count_nonzero() + layer.W.shape[0] for layer in layers[:-1])
+    hidden = sum(layer.W.nnz + layer.W.shape[0] for layer in layers[:-1])  # as SparseNetwork counts them
     return int(hidden + len(np.unique(layers[-1].W.indices)) + 1)
 
 
