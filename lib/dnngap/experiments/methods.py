@@ -537,14 +537,16 @@ class RecipeMethod(_Network):
 
 
 @functools.lru_cache(maxsize=None)
-def _finetune_size(d: int, n_max: int, delta: float) -> int:
-    """Trainable parameters of the fine-tuned existence network (see :class:`FinetuneMethod`)."""
+def _finetune_sizes(d: int, n_max: int, delta: float) -> tuple[int, int]:
+    """Trainable parameters of the fine-tuned existence network (see :class:`FinetuneMethod`),
+    and those of a dense network of the same layer sizes."""
     from .. import existence
 
     Lambda = _index_set("hyperbolic_cross", d, n_max)
     layers = existence.emulate_features(Lambda, existence.required_s(Lambda, delta)).network.layers
     hidden = sum(layer.W.nnz + layer.W.shape[0] for layer in layers[:-1])  # as SparseNetwork counts them
-    return int(hidden + len(np.unique(layers[-1].W.indices)) + 1)
+    dense = sum(layer.W.shape[0] * (layer.W.shape[1] + 1) for layer in layers[:-1]) + layers[-1].W.shape[1] + 1
+    return int(hidden + len(np.unique(layers[-1].W.indices)) + 1), int(dense)
 
 
 @dataclass(frozen=True)
@@ -563,8 +565,8 @@ class FinetuneMethod(_Kind):
     Examples
     --------
     >>> net = FinetuneMethod(n_max=10, budget=0.01)
-    >>> net.label, net.size(1), net.cost_class()
-    ('existence network (N ≤ 10), every layer trained, budget ×0.01', 6493, 'finetune (Adam+L-BFGS, budget ×0.01)')
+    >>> net.label, net.size(1), net.dense_size(1), net.cost_class()
+    ('existence network (N ≤ 10), every layer trained, budget ×0.01', 6493, 47675, 'finetune (Adam+L-BFGS, budget ×0.01)')
     >>> y = np.random.default_rng(0).uniform(-1, 1, (2, 10, 1))
     >>> predict, info = net.fit(y, np.exp(y[..., 0]), device="cpu")
     >>> predict(np.zeros((3, 1))).shape, info["stages"][0]["adam"], info["N"]
@@ -623,7 +625,11 @@ class FinetuneMethod(_Kind):
 
     def size(self, d: int) -> int:
         """Trainable parameters :math:`P`: the construction's non-zero weights and every bias."""
-        return _finetune_size(d, self.n_max, self.delta)
+        return _finetune_sizes(d, self.n_max, self.delta)[0]
+
+    def dense_size(self, d: int) -> int:
+        """The parameters of a dense network with the same layer sizes (one output)."""
+        return _finetune_sizes(d, self.n_max, self.delta)[1]
 
     def protocol_note(self) -> str | None:
         return "the existence network, every layer trained by Adam+L-BFGS"
