@@ -122,3 +122,44 @@ def test_method_is_in_e8_paper_and_smoke_not_ci():
     tuned = next(m for m in smoke.methods if m.kind == "finetune")
     assert tuned.start().label == next(m.label for m in smoke.methods if m.kind == "existence")
     assert FinetuneMethod().size(8) > 10**6  # about 10^6 non-zeros and their biases
+
+
+def test_checkpoint_resumes_from_the_trial_in_flight(tmp_path, monkeypatch):
+    from dnngap.existence import finetune as module
+
+    y, f, fit = _problem(s=4)
+    calls = []
+    real = module._train_trial
+
+    def interrupted(network, theta0, yt, ft, budget):
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # the session ends during trial 1
+        calls.append(1)
+        return real(network, theta0, yt, ft, budget)
+
+    monkeypatch.setattr(module, "_train_trial", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        finetune(fit, y, f, budget=0.02, device="cpu", checkpoint=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trial_0.npz"]
+    counted = []
+    monkeypatch.setattr(module, "_train_trial", lambda *a: counted.append(1) or real(*a))
+    resumed = finetune(fit, y, f, budget=0.02, device="cpu", checkpoint=tmp_path)
+    assert len(counted) == 1  # trial 0 loaded, trial 1 trained
+    fresh = finetune(fit, y, f, budget=0.02, device="cpu")
+    np.testing.assert_array_equal(resumed.parameters, fresh.parameters)
+    assert resumed.stop_reason.tolist() == fresh.stop_reason.tolist()
+    # another budget: nothing saved applies, both trials are trained again
+    counted.clear()
+    finetune(fit, y, f, budget=0.03, device="cpu", checkpoint=tmp_path)
+    assert len(counted) == 2
+
+
+def test_method_keeps_trials_until_the_unit_is_done(tmp_path, monkeypatch):
+    monkeypatch.setenv("DNNGAP_RESULTS", str(tmp_path))
+    method = FinetuneMethod(n_max=10, budget=0.01)
+    y = np.random.default_rng(0).uniform(-1, 1, (2, 10, 1))
+    folder = method.checkpoint_folder(y, np.exp(y[..., 0]))
+    assert folder.parent == tmp_path / ".partial"
+    assert folder != FinetuneMethod(n_max=10, budget=0.02).checkpoint_folder(y, np.exp(y[..., 0]))
+    method.fit(y, np.exp(y[..., 0]), device="cpu")
+    assert not folder.exists()  # removed once every trial is done

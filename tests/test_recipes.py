@@ -141,7 +141,8 @@ def test_adam_stage_lowers_every_trials_loss_and_keeps_the_best():
 
 
 # -- E8 through the store ----------------------------------------------------
-def test_e8_smoke_through_the_store(tmp_path):
+def test_e8_smoke_through_the_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("DNNGAP_RESULTS", str(tmp_path))  # where the fine-tuned network keeps its trials meanwhile
     spec = experiments.get("e8", "smoke", budget=0.01, functions=["exp_cos"], m_values=[40], mc_points=500)
     store = Store(tmp_path)
     res = experiments.run(spec, store)

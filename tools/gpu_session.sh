@@ -23,7 +23,9 @@
 # Units go to the results store ($DNNGAP_RESULTS, default results/). Because
 # only a few files come back from a lent machine, the unit files this session
 # wrote are also packed into $OUT/new_results.tar.gz (paths results/xx/key.json),
-# with the logs, even when a step fails or times out. $OUT defaults to
+# with the logs, even when a step fails or times out; with them the finished trials of
+# a fine-tuned existence network unit cut off by the time limit (results/.partial/),
+# which a later session carrying the store resumes from. $OUT defaults to
 # _build/gpu_session. Back here:
 #
 #   tar -xzf <files>/new_results.tar.gz        # into results/
@@ -55,7 +57,9 @@ cap() { local t; t=$(left); [ "$t" -lt "$1" ] || t=$1; [ "$t" -ge 1 ] || t=1; ec
 
 pack() {
     # the unit files written since the session started, as one archive
-    find "$STORE" -name '*.json' -newer "$STAMP" | sort >"$OUT/new_units.txt"
+    # (and the finished trials of a unit cut off in flight: the fine-tuned existence network
+    # keeps them in $STORE/.partial, so that the next session resumes it)
+    find "$STORE" -type f \( -name '*.json' -o -path '*/.partial/*.npz' \) -newer "$STAMP" | sort >"$OUT/new_units.txt"
     tar -czf "$OUT/new_results.tar.gz" -T "$OUT/new_units.txt"
     say "$(wc -l <"$OUT/new_units.txt") new unit files packed into $OUT/new_results.tar.gz;" \
         "$(( $(date +%s) - START )) s in all"

@@ -53,9 +53,12 @@ Cost
 
 from __future__ import annotations
 
+import hashlib
+import os
 import time
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -274,8 +277,58 @@ def _initial(fit: ExistenceFit, network: SparseNetwork, trial: int) -> np.ndarra
     return network.parameters_of(fit.network(trial).layers)
 
 
+#: What one trial's fine-tuning keeps (and a checkpoint file holds), besides its parameters.
+_TRIAL_FIELDS = ("start_loss", "loss", "adam_epochs", "lbfgs_iterations", "evaluations", "stop_reason")
+
+
+def _train_trial(network: SparseNetwork, theta0: np.ndarray, y: np.ndarray, f_values: np.ndarray,
+                 budget: float) -> dict:
+    """One trial: the constructed parameters ``theta0``, trained by ``adam_lbfgs``'s stages."""
+    dev = network.device
+    x = torch.as_tensor(np.ascontiguousarray(y.T), dtype=torch.float64, device=dev)
+    target = torch.as_tensor(f_values, dtype=torch.float64, device=dev)
+    theta = torch.as_tensor(theta0, device=dev)[None]
+    value_and_grad = network.value_and_grad(x, target)
+    start_loss = float(value_and_grad(theta)[0][0])
+    stages = recipes.adam_lbfgs_stages(theta, value_and_grad, lambda _, vg=value_and_grad: vg, budget=budget)
+    adam, lbfgs = stages["adam"], stages["lbfgs"]
+    return {"parameters": lbfgs.parameters[0].cpu().numpy(), "start_loss": start_loss, "loss": float(lbfgs.losses[0]),
+            "adam_epochs": int(adam.steps[0]), "lbfgs_iterations": int(lbfgs.steps[0]),
+            "evaluations": int(adam.evaluations[0] + lbfgs.evaluations[0]), "stop_reason": str(lbfgs.stop_reason[0])}
+
+
+def _fingerprint(theta0: np.ndarray, y: np.ndarray, f_values: np.ndarray, budget: float, device: torch.device) -> str:
+    """What a trial's result depends on: its start, samples, budget, the device kind and the numerics."""
+    from . import NUMERICS_VERSION
+
+    h = hashlib.sha256()
+    for a in (theta0, y, f_values):
+        h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+    h.update(f"{budget!r} {device.type} recipes-v{recipes.NUMERICS_VERSION} existence-v{NUMERICS_VERSION}".encode())
+    return h.hexdigest()
+
+
+def _checkpointed(folder: Path | None, t: int, fingerprint: str, train) -> dict:
+    """Trial ``t``'s result from ``folder`` if a file there has this ``fingerprint``;
+    otherwise ``train()``, saved there (atomically) before it is returned."""
+    if folder is None:
+        return train()
+    path = folder / f"trial_{t}.npz"
+    if path.exists():
+        with np.load(path) as saved:
+            if str(saved["fingerprint"]) == fingerprint:
+                return {k: (saved[k] if k == "parameters" else saved[k].item()) for k in ("parameters", *_TRIAL_FIELDS)}
+    result = train()
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".trial_{t}.{os.getpid()}.npz"
+    np.savez(tmp, fingerprint=fingerprint, **result)
+    os.replace(tmp, path)
+    return result
+
+
 def finetune(fit: ExistenceFit, y: np.ndarray, f_values: np.ndarray, *, budget: float = 1.0,
-             device: str | torch.device = "auto", progress: bool = False) -> FinetuneResult:
+             device: str | torch.device = "auto", progress: bool = False,
+             checkpoint: str | os.PathLike | None = None) -> FinetuneResult:
     r"""Train every layer of each trial's existence network on its own samples.
 
     Parameters
@@ -290,6 +343,14 @@ def finetune(fit: ExistenceFit, y: np.ndarray, f_values: np.ndarray, *, budget: 
     device : 'auto', 'cpu', 'cuda' or torch.device
     progress : bool
         A tqdm bar over the trials.
+    checkpoint : path-like, optional
+        A folder for finished trials: each trial's result is saved there as
+        soon as it is trained, and a later call loads it instead of training
+        it again when nothing it depends on has changed (its samples and
+        starting network, ``budget``, the kind of device, the numerics
+        versions; otherwise the file is overwritten). An interrupted run (a
+        killed process, a GPU session's time limit) so loses at most the
+        trial in flight. ``None``: keep nothing.
 
     Returns
     -------
@@ -319,27 +380,20 @@ def finetune(fit: ExistenceFit, y: np.ndarray, f_values: np.ndarray, *, budget: 
     y, f_values, _ = check_samples(y, f_values)
     if y.shape[0] != fit.z.shape[0]:
         raise ValueError(f"y must hold the {fit.z.shape[0]} trials of fit; got {y.shape[0]}")
+    folder = None if checkpoint is None else Path(checkpoint)
     started = time.perf_counter()
     layers = fit.features.network.layers
     network = SparseNetwork(layers[:-1], np.unique(sp.csr_array(layers[-1].W).indices), device=device)
-    dev = network.device
-    results = []
+    trials = []
     for t in tqdm(range(y.shape[0]), desc="fine-tuning", unit="trial", disable=not progress):
-        x = torch.as_tensor(np.ascontiguousarray(y[t].T), dtype=torch.float64, device=dev)
-        target = torch.as_tensor(f_values[t], dtype=torch.float64, device=dev)
-        theta = torch.as_tensor(_initial(fit, network, t), device=dev)[None]
-        value_and_grad = network.value_and_grad(x, target)
-        start_loss = float(value_and_grad(theta)[0][0])
-        stages = recipes.adam_lbfgs_stages(theta, value_and_grad, lambda _, vg=value_and_grad: vg, budget=budget)
-        results.append((start_loss, stages))
-    column = lambda f: np.array([f(start, stages) for start, stages in results])
+        theta0 = _initial(fit, network, t)
+        key = _fingerprint(theta0, y[t], f_values[t], budget, network.device)
+        trials.append(_checkpointed(folder, t, key, lambda t=t, theta0=theta0: _train_trial(
+            network, theta0, y[t], f_values[t], budget)))
+    column = lambda name: np.array([r[name] for r in trials])  # noqa: E731
     return FinetuneResult(
-        start=fit, network=network,
-        parameters=np.stack([s["lbfgs"].parameters[0].cpu().numpy() for _, s in results]),
-        initial_losses=column(lambda start, s: start),
-        losses=column(lambda start, s: s["lbfgs"].losses[0]),
-        adam_epochs=column(lambda start, s: s["adam"].steps[0]),
-        lbfgs_iterations=column(lambda start, s: s["lbfgs"].steps[0]),
-        evaluations=column(lambda start, s: s["adam"].evaluations[0] + s["lbfgs"].evaluations[0]),
-        stop_reason=column(lambda start, s: s["lbfgs"].stop_reason[0]).astype(str),
-        wall_time=time.perf_counter() - started, device=mlp.device_description(dev))
+        start=fit, network=network, parameters=np.stack([r["parameters"] for r in trials]),
+        initial_losses=column("start_loss"), losses=column("loss"), adam_epochs=column("adam_epochs"),
+        lbfgs_iterations=column("lbfgs_iterations"), evaluations=column("evaluations"),
+        stop_reason=column("stop_reason").astype(str), wall_time=time.perf_counter() - started,
+        device=mlp.device_description(network.device))

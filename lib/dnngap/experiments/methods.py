@@ -609,19 +609,40 @@ class FinetuneMethod(_Kind):
         return ExistenceMethod(n_max=self.n_max, delta=self.delta)
 
     def fit(self, y: np.ndarray, fy: np.ndarray, *, device: str = "auto", progress: bool = False) -> Fit:
-        """Build and fit the existence network, then train all its layers, trial by trial."""
+        """Build and fit the existence network, then train all its layers, trial by trial.
+
+        Finished trials are kept in :meth:`checkpoint_folder` until every trial
+        is done, so that an interrupted unit resumes from the trial in flight."""
+        import shutil
+
         from .. import cs, existence
         from ..existence.finetune import finetune
 
         Lambda = _index_set("hyperbolic_cross", y.shape[2], self.n_max)
         start = existence.fit_existence_network(y, fy, Lambda, s=existence.required_s(Lambda, self.delta),
                                                 lam=cs.DEFAULT_LAMBDA)
-        res = finetune(start, y, fy, budget=self.budget, device=device, progress=progress)
+        folder = self.checkpoint_folder(y, fy)
+        res = finetune(start, y, fy, budget=self.budget, device=device, progress=progress, checkpoint=folder)
+        shutil.rmtree(folder, ignore_errors=True)
         info = {"train_loss": res.losses.tolist(), "start_train_loss": res.initial_losses.tolist(),
                 "steps": (res.adam_epochs + res.lbfgs_iterations).tolist(),
                 "stop_reason": res.stop_reason.tolist(), "device": res.device, "N": int(len(Lambda)),
                 "stages": [{"adam": int(a), "lbfgs": int(b)} for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}
         return res.predict, info
+
+    def checkpoint_folder(self, y: np.ndarray, fy: np.ndarray):
+        """Where :meth:`fit` keeps finished trials: ``.partial/finetune-<digest>`` in the
+        default results store (:func:`.store.default_root`, ``$DNNGAP_RESULTS``), the
+        digest of this method's settings and the samples."""
+        import hashlib
+        import json
+
+        from .store import default_root
+
+        h = hashlib.sha256(json.dumps(method_to_dict(self), sort_keys=True).encode())
+        for a in (y, fy):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        return default_root() / ".partial" / f"finetune-{h.hexdigest()[:16]}"
 
     def size(self, d: int) -> int:
         """Trainable parameters :math:`P`: the construction's non-zero weights and every bias."""
