@@ -88,6 +88,16 @@ def _positive_int(name: str, value: object, minimum: int = 1) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
 
 
+def _set_budget(method: object, prefix: str) -> None:
+    """Validate ``method.budget`` (a finite number > 0; an int becomes a float, so
+    that ``budget=2`` and ``budget=2.0`` are the same method and store key)."""
+    budget = method.budget
+    if isinstance(budget, int) and not isinstance(budget, bool):
+        object.__setattr__(method, "budget", budget := float(budget))
+    if not (isinstance(budget, float) and math.isfinite(budget) and budget > 0):
+        raise ValueError(f"{prefix}.budget must be a finite number > 0; got {budget!r}")
+
+
 @functools.lru_cache(maxsize=None)
 def _index_set(kind: str, d: int, n_max: int) -> np.ndarray:
     """The largest index set of ``kind`` in ``d`` dimensions with at most ``n_max`` elements."""
@@ -480,10 +490,7 @@ class RecipeMethod(_Network):
         if self.activation is not None:
             check_choice("recipe.activation", self.activation, ("relu", "elu", "tanh", "sigmoid", "softplus"))
         _positive_int("recipe.seed", self.seed, minimum=0)
-        if isinstance(self.budget, int) and not isinstance(self.budget, bool):
-            object.__setattr__(self, "budget", float(self.budget))
-        if not (isinstance(self.budget, float) and math.isfinite(self.budget) and self.budget > 0):
-            raise ValueError(f"recipe.budget must be a finite number > 0; got {self.budget!r}")
+        _set_budget(self, "recipe")
 
     @property
     def resolved_activation(self) -> str:
@@ -593,10 +600,7 @@ class FinetuneMethod(_Kind):
         _positive_int("finetune.n_max", self.n_max)
         if not (isinstance(self.delta, float) and 0 < self.delta < 1):
             raise ValueError(f"finetune.delta must be a float in (0, 1); got {self.delta!r}")
-        if isinstance(self.budget, int) and not isinstance(self.budget, bool):
-            object.__setattr__(self, "budget", float(self.budget))
-        if not (isinstance(self.budget, float) and math.isfinite(self.budget) and self.budget > 0):
-            raise ValueError(f"finetune.budget must be a finite number > 0; got {self.budget!r}")
+        _set_budget(self, "finetune")
 
     @property
     def label(self) -> str:
