@@ -84,3 +84,21 @@ def test_closed_and_fit_vs_test_follow_the_data():
     res2 = Results(res.spec, records)
     text = describe_e8.fit_vs_test_sentence(res2, describe_e8.largest_m_table(res2))
     assert "is ReLU 4×40, paper protocol's, yet its test error" in text
+
+
+def test_one_change_recipes_are_stated_with_their_interval():
+    from dnngap.experiments import CSMethod, ExperimentSpec, Problem, RecipeMethod
+
+    methods = (CSMethod(), RecipeMethod("paper"), RecipeMethod("paper_double"))
+    spec = ExperimentSpec("demo", "demo", "paper", (Problem("exp_cos", 8, (300,)),), methods, trials=4)
+    errors = {"cs": [1e-6] * 4, "paper": [1e-2, 2e-2, 1e-2, 2e-2], "paper_double": [1e-2, 2e-2, 2e-2, 1e-2]}
+    records = [dict(function="exp_cos", d=8, m=300, trial=t, method=mt.label, method_kind=mt.kind,
+                    rel_l2=errors[getattr(mt, "recipe", "cs")][t], train_loss=5e-7, estimator="sparse_grid",
+                    stop_reason="converged") for mt in methods for t in range(4)]
+    res = Results(spec, records)
+    text = describe_e8.recipe_answer(res, describe_e8.recipe_factors(res, function="exp_cos", d=8, m=300, resamples=500),
+                                     function="exp_cos", m=300)
+    # trial by trial the ratios are 1, 1, 2, 1/2: factor 1, an interval around it
+    assert "changing precision alone 1.0 (95 %: " in text
+    low, high = text.split("precision alone 1.0 (95 %: ")[1].split(")")[0].split("–")
+    assert float(low) < 1 < float(high)

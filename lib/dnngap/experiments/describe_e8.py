@@ -65,7 +65,8 @@ def recipe_factors(results: Results, *, function: str, d: int, m: int, resamples
     training MSE (geometric mean over the trials, networks only).
 
     Columns: ``method``, ``trials``, ``error``, ``factor`` (to CS), ``low``,
-    ``high`` (its 95 % bootstrap interval), ``× paper protocol``, ``training MSE``.
+    ``high`` (its 95 % bootstrap interval), ``× paper protocol`` with
+    ``× paper protocol, low`` and ``× paper protocol, high``, ``training MSE``.
 
     >>> tab = recipe_factors(_e8_example(), function="exp_cos", d=8, m=300)
     >>> tab.set_index("method")[["factor", "× paper protocol"]].round(3).loc["ReLU 4×40, Adam+L-BFGS (double)"].tolist()
@@ -80,6 +81,8 @@ def recipe_factors(results: Results, *, function: str, d: int, m: int, resamples
     train = results.by_trial("train_loss", function=function, d=d, m=m)
     networks = {mt.label for mt in results.spec.methods if mt.role == "network" or mt.kind == "finetune"}
     table["× paper protocol"] = table["method"].map(to_paper["factor"])
+    table["× paper protocol, low"] = table["method"].map(to_paper["low"])
+    table["× paper protocol, high"] = table["method"].map(to_paper["high"])
     table["training MSE"] = table["method"].map(
         lambda lb: float(gmean(train[lb].astype(float))) if lb in networks and lb in train else math.nan)
     return table
@@ -121,8 +124,13 @@ def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
                  f"{number(1 / best['× paper protocol'])} times more accurate than the paper protocol")
     one = {mt.recipe: mt.label for mt in results.spec.methods
            if mt.kind == "recipe" and recipes.get(mt.recipe).epochs and mt.recipe != "paper"}
-    parts = [f"{ONE_CHANGE.get(r, r)} {number(rec.loc[rec['method'] == lb, '× paper protocol'].iloc[0])}"
-             for r, lb in one.items() if lb in set(rec["method"])]
+
+    def change(r: str, label: str) -> str:
+        row = rec[rec["method"] == label].iloc[0]
+        return (f"{ONE_CHANGE.get(r, r)} {number(row['× paper protocol'])} "
+                f"(95 %: {span(row['× paper protocol, low'], row['× paper protocol, high'], 3)})")
+
+    parts = [change(r, lb) for r, lb in one.items() if lb in set(rec["method"])]
     return text + (f" (error over the paper protocol's when changing {', '.join(parts)})" if parts else "")
 
 
