@@ -25,7 +25,11 @@ def test_the_answer_names_the_best_recipe_or_none():
     assert "the best recipe, ReLU 4×40, Adam+L-BFGS (double)" in _answer(res)
     # Adam+L-BFGS ten times worse: the paper protocol is the best recipe, and the text says so
     worse = _scaled(res, "recipe", 10.0, recipe="adam_lbfgs")
-    assert _answer(worse).endswith("and no recipe does better")
+    assert "and no recipe does better. No recipe closes the gap here" in _answer(worse)
+    # Adam+L-BFGS at twice CS's error in every trial: within the factor, and said so
+    closing = _scaled(res, "recipe", 1e-3, recipe="adam_lbfgs")
+    assert _answer(closing).endswith("Here training closes the gap: ReLU 4×40, Adam+L-BFGS (double) is within a "
+                                     "factor 2 of CS")
 
 
 def test_the_factors_are_paired_by_trial():

@@ -106,12 +106,14 @@ ONE_CHANGE = {"paper_double": "precision alone", "paper_long": "budget alone", "
 
 def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
     """E8's answer at one paper-scale point (a :func:`recipe_factors` table):
-    the paper protocol's factor to CS, the best recipe's, and what each
-    one-change recipe does to the paper protocol's error.
+    the paper protocol's factor to CS, the best recipe's, what each
+    one-change recipe does to the paper protocol's error, and whether the
+    best recipe closes the gap (its whole interval within :data:`CLOSE` of
+    CS), does not (the whole interval above), or cannot be told.
 
     >>> res = _e8_example()
     >>> recipe_answer(res, recipe_factors(res, function="exp_cos", d=8, m=300), function="exp_cos", m=300)
-    '`exp_cos` at $m = 300$: the paper protocol is at 5.00·10³× CS (95 %: 2.50·10³–1.00·10⁴); the best recipe, ReLU 4×40, Adam+L-BFGS (double), at 2.00·10³× CS (95 %: 2.00·10³), 2.5 times more accurate than the paper protocol'
+    "`exp_cos` at $m = 300$: the paper protocol is at 5.00·10³× CS (95 %: 2.50·10³–1.00·10⁴); the best recipe, ReLU 4×40, Adam+L-BFGS (double), at 2.00·10³× CS (95 %: 2.00·10³), 2.5 times more accurate than the paper protocol. No recipe closes the gap here: even the best one's interval lies above a factor 2 of CS's error"
     """
     from .. import recipes
 
@@ -131,7 +133,18 @@ def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
                 f"(95 %: {span(row['× paper protocol, low'], row['× paper protocol, high'], 3)})")
 
     parts = [change(r, lb) for r, lb in one.items() if lb in set(rec["method"])]
-    return text + (f" (error over the paper protocol's when changing {', '.join(parts)})" if parts else "")
+    text += f" (error over the paper protocol's when changing {', '.join(parts)})" if parts else ""
+    return text + ". " + _verdict(best)
+
+
+def _verdict(best, close: float = CLOSE) -> str:
+    """Whether the best recipe closes the gap (within ``close`` of CS), by its interval."""
+    if best["low"] > close:
+        return (f"No recipe closes the gap here: even the best one's interval lies above a factor {close:g} "
+                "of CS's error")
+    if best["high"] <= close:
+        return f"Here training closes the gap: {best['method']} is within a factor {close:g} of CS"
+    return f"Whether {best['method']} comes within a factor {close:g} of CS, its interval cannot tell"
 
 
 def recipe_brief(results: Results, table, *, function: str, d: int, m: int) -> str:
