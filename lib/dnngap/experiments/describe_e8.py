@@ -229,6 +229,20 @@ def finetuned_sentence(table) -> str:
 
 
 
+def finetuned_brief(table) -> str:
+    """One clause per stored point for the findings summary (a :func:`finetuned` table).
+
+    >>> finetuned_brief(finetuned(_e8_example()))
+    'exp_cos, d = 8, m = 300 (N ≤ 300): worsened, test error ×1.10 (95 %: 1.10)'
+    >>> finetuned_brief(finetuned(_e8_example()).iloc[:0])
+    'no point stored yet'
+    """
+    verdict = lambda r: "improved" if r["high"] < 1 else "worsened" if r["low"] > 1 else "kept"  # noqa: E731
+    return "; ".join(f"{r['function']}, d = {r['d']}, m = {r['m']:,} (N ≤ {r['N']}): {verdict(r)}, test error "
+                     f"×{number(r['factor'], 3)} (95 %: {span(r['low'], r['high'], 3)})"
+                     for _, r in table.iterrows()) or "no point stored yet"
+
+
 # -- this build's scale: the recipes at the largest m of each problem -----------
 def _recipe_labels(results: Results) -> set[str]:
     return {mt.label for mt in results.spec.methods if mt.kind == "recipe"}
@@ -421,6 +435,6 @@ def below_sentence(results: Results) -> tuple[str, dict[str, list[tuple[str, int
 
 
 
-__all__ = ["CLOSE", "ONE_CHANGE", "below_sentence", "closed_sentence", "closers", "finetuned", "finetuned_sentence",
+__all__ = ["CLOSE", "ONE_CHANGE", "below_sentence", "closed_sentence", "closers", "finetuned", "finetuned_brief", "finetuned_sentence",
            "fit_vs_test", "fit_vs_test_sentence", "largest_m_table", "per_problem_sentence", "ranking_sentence",
            "recipe_answer", "recipe_brief", "recipe_factors", "recipe_scores", "rounding_sentence"]
