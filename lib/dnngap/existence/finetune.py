@@ -46,9 +46,12 @@ Cost
     :math:`N \le 300` (90 layers, width 1,472, :math:`2\cdot10^5`
     parameters) and 16--19 s for :math:`N \le 2000` (140 layers, width
     8,472, :math:`1.4\cdot10^6` parameters, its time spent moving the
-    activations), so with about 1,500 evaluations a trial costs a quarter of
-    a core-hour and 7 core-hours: the paper-scale units are a GPU's work
-    (``tools/gpu_session.sh e8``).
+    activations). A trial makes up to 2,001 evaluations (1,001 Adam epochs,
+    then L-BFGS up to its cap of 1,000): the first paper trial at
+    :math:`N \le 300` (``exp_cos``) used them all, in 14 minutes. At
+    :math:`N \le 2000` that is some 9 core-hours a trial: the paper-scale
+    units are a GPU's work (``tools/gpu_session.sh e8``), resumable trial by
+    trial (``checkpoint``).
 """
 
 from __future__ import annotations
