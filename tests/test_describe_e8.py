@@ -103,6 +103,6 @@ def test_one_change_recipes_are_stated_with_their_interval():
     text = describe_e8.recipe_answer(res, describe_e8.recipe_factors(res, function="exp_cos", d=8, m=300, resamples=500),
                                      function="exp_cos", m=300)
     # trial by trial the ratios are 1, 1, 2, 1/2: factor 1, an interval around it
-    assert "changing precision alone 1.0 (95 %: " in text
-    low, high = text.split("precision alone 1.0 (95 %: ")[1].split(")")[0].split("–")
+    assert "changing precision alone 1.00 (95 %: " in text
+    low, high = text.split("precision alone 1.00 (95 %: ")[1].split(")")[0].split("–")
     assert float(low) < 1 < float(high)

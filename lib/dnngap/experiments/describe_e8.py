@@ -129,7 +129,7 @@ def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
 
     def change(r: str, label: str) -> str:
         row = rec[rec["method"] == label].iloc[0]
-        return (f"{ONE_CHANGE.get(r, r)} {number(row['× paper protocol'])} "
+        return (f"{ONE_CHANGE.get(r, r)} {number(row['× paper protocol'], 3)} "
                 f"(95 %: {span(row['× paper protocol, low'], row['× paper protocol, high'], 3)})")
 
     parts = [change(r, lb) for r, lb in one.items() if lb in set(rec["method"])]
