@@ -344,4 +344,46 @@ def _best_network_clause(results: Results, frame, **where) -> str:
     return " " + text[0].upper() + text[1:] + "."
 
 
-__all__ = ["ROUNDING", "above_constant", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
+def cs_curve(results: Results) -> str:
+    r"""CS's error curve past its minimum (:func:`~dnngap.experiments.checks.curve_peak`),
+    against the size :math:`N = |\Lambda|` of its index set: how much it rises
+    after its smallest value, and whether it peaks next to :math:`m = N`,
+    where the :math:`m \times N` sampling matrix is nearly square.
+
+    >>> from dnngap.experiments import CSMethod, ExperimentSpec, Problem
+    >>> spec = ExperimentSpec("demo", "demo", "paper", (Problem("exp_cos", 8, (500, 900, 1000)),), (CSMethod(),),
+    ...                       trials=1)
+    >>> recs = [dict(function="exp_cos", d=8, m=m, trial=0, method="CS (HC, N ≤ 2000)", method_kind="cs", N=950,
+    ...              rel_l2=e, estimator="sparse_grid", stop_reason="converged")
+    ...         for m, e in ((500, 1e-7), (900, 3e-7), (1000, 2e-7))]
+    >>> print(cs_curve(Results(spec, recs)))  # doctest: +NORMALIZE_WHITESPACE
+    Past its fast decline CS's error is smallest, 1.0e-07 at $m$ = 500, and rises by a factor 3.0 to 3.0e-07 at
+    $m$ = 900, the stored $m$ just below the size of its index set, $N = |\Lambda|$ = 950, where the
+    $m \times N$ sampling matrix is nearly square; at $m$ = 1,000 it is 2.0e-07. (That CS does worst near
+    $m = N$ is this book's reading of the data, not a statement of the paper: there the recovery problem is worst
+    conditioned, as least squares is at its interpolation threshold.)
+    """
+    from .checks import curve_peak
+
+    cs = {m: c.cs.geomean for m in sorted({r["m"] for r in results.records})
+          for c in results.compare(m=m) if c.cs}
+    Ns = {r["N"] for r in results.records if r["method_kind"] == "cs"}
+    shape = curve_peak(cs, *Ns) if cs and len(Ns) == 1 else None
+    if shape is None:
+        return "Too few CS points are stored to describe the shape of its curve."
+    (N,), last, low = Ns, max(cs), f"{cs[shape.m_low]:.1e} at $m$ = {shape.m_low:,}"
+    if shape.rise < 1.5:
+        return f"Past its fast decline CS's error stays within a factor 1.5 of its smallest value, {low}."
+    side = "below" if shape.m_peak <= N else "above"
+    where = (f"the stored $m$ just {side} the size of its index set, $N = |\\Lambda|$ = {N:,}, where the "
+             "$m \\times N$ sampling matrix is nearly square" if shape.near_N
+             else f"with $N = |\\Lambda|$ = {N:,}")
+    reading = (" (That CS does worst near $m = N$ is this book's reading of the data, not a statement "
+               "of the paper: there the recovery problem is worst conditioned, as least squares is at "
+               "its interpolation threshold.)" if shape.near_N else "")
+    return (f"Past its fast decline CS's error is smallest, {low}, and rises by a factor "
+            f"{shape.rise:.1f} to {cs[shape.m_peak]:.1e} at $m$ = {shape.m_peak:,}, {where}; "
+            f"at $m$ = {last:,} it is {cs[last]:.1e}.{reading}")
+
+
+__all__ = ["ROUNDING", "above_constant", "cs_curve", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
