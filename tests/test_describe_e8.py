@@ -30,6 +30,10 @@ def test_the_answer_names_the_best_recipe_or_none():
     closing = _scaled(res, "recipe", 1e-3, recipe="adam_lbfgs")
     assert _answer(closing).endswith("Here training closes the gap: ReLU 4×40, Adam+L-BFGS (double) is within a "
                                      "factor 2 of CS")
+    # the paper protocol within the factor already: no gap to speak of
+    no_gap = _scaled(closing, "recipe", 1.5e-4, recipe="paper")
+    assert _answer(no_gap).endswith("the paper protocol itself is within a factor 2 of CS: there is little gap to "
+                                    "close")
 
 
 def test_the_factors_are_paired_by_trial():

@@ -134,11 +134,15 @@ def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
 
     parts = [change(r, lb) for r, lb in one.items() if lb in set(rec["method"])]
     text += f" (error over the paper protocol's when changing {', '.join(parts)})" if parts else ""
-    return text + ". " + _verdict(best)
+    return text + ". " + _verdict(best, base)
 
 
-def _verdict(best, close: float = CLOSE) -> str:
-    """Whether the best recipe closes the gap (within ``close`` of CS), by its interval."""
+def _verdict(best, base, close: float = CLOSE) -> str:
+    """Whether the best recipe closes the gap (within ``close`` of CS), by its interval,
+    and whether there was a gap to close (the paper protocol's interval above ``close``)."""
+    if base["high"] <= close:
+        return (f"Here the paper protocol itself is within a factor {close:g} of CS: there is little gap to "
+                "close")
     if best["low"] > close:
         return (f"No recipe closes the gap here: even the best one's interval lies above a factor {close:g} "
                 "of CS's error")
