@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m dnngap", description="Run the paper's experiments.")
     sub = parser.add_subparsers(dest="command", required=True)
     sets_help = "override a knob (repeatable): " + ", ".join(sorted(experiments.OVERRIDES))
-    kinds_help = "only these method kinds (cs, dnn, existence, recipe)"
+    kinds_help = f"only these method kinds ({', '.join(sorted(experiments.specs.METHODS))})"
     sub.add_parser("list", help="the experiments, one per line, name first")
     run = sub.add_parser("run", help="compute an experiment into the results store (resumable)")
     run.add_argument("experiment", choices=experiments.available())
