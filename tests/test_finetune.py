@@ -117,6 +117,7 @@ def test_device_auto_matches_cpu():
 
 def test_method_is_in_e8_paper_and_smoke_not_ci():
     assert {FinetuneMethod(n_max=300), FinetuneMethod(n_max=2000)} <= set(get("e8", "paper").methods)
+    assert FinetuneMethod(n_max=300).size(8) < FinetuneMethod(n_max=2000).size(8)
     assert not any(m.kind == "finetune" for m in get("e8", "ci").methods)
     smoke = get("e8", "smoke")
     tuned = next(m for m in smoke.methods if m.kind == "finetune")
@@ -161,5 +162,7 @@ def test_method_keeps_trials_until_the_unit_is_done(tmp_path, monkeypatch):
     folder = method.checkpoint_folder(y, np.exp(y[..., 0]))
     assert folder.parent == tmp_path / ".partial"
     assert folder != FinetuneMethod(n_max=10, budget=0.02).checkpoint_folder(y, np.exp(y[..., 0]))
-    method.fit(y, np.exp(y[..., 0]), device="cpu")
-    assert not folder.exists()  # removed once every trial is done
+    _, info = method.fit(y, np.exp(y[..., 0]), device="cpu")
+    assert folder.exists()  # kept until the unit's records are computed ...
+    info["release"]()
+    assert not folder.exists()  # ... which the runner says by calling this

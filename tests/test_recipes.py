@@ -155,6 +155,7 @@ def test_e8_smoke_through_the_store(tmp_path, monkeypatch):
     tuned = res.select(method_kind="finetune")  # the existence network trained further, never above its start
     assert len(tuned) == spec.trials and all(0 <= r["train_loss"] <= r["start_train_loss"] for r in tuned)
     assert all(r["stages"]["adam"] == 10 for r in tuned)  # the budget applies to it too
+    assert not any((tmp_path / ".partial").glob("finetune-*"))  # its checkpoints dropped once stored
     (comparison,) = res.compare()
     assert comparison.dnn is not None and comparison.dnn.method in {r["method"] for r in recs}
     assert comparison.existence is not None and comparison.cs is not None

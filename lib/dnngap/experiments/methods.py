@@ -68,7 +68,8 @@ from .._validation import check_choice, check_positive
 Role = Literal["cs", "network", "existence"]
 #: ``predict(points (n, d)) -> (trials, n)`` and the per-trial training outcome:
 #: ``train_loss``, ``steps``, ``stop_reason`` (lists over trials), ``device``,
-#: and where they apply ``N``, ``lam``, ``stages``, ``start_train_loss`` (lists).
+#: and where they apply ``N``, ``lam``, ``stages``, ``start_train_loss`` (lists), and
+#: ``release``, called once the unit's records are computed (to drop checkpoints).
 Fit = tuple[Callable[[np.ndarray], np.ndarray], dict[str, Any]]
 
 #: The numbers every kind shares (samples, test sets, error estimation).
@@ -615,8 +616,10 @@ class FinetuneMethod(_Kind):
     def fit(self, y: np.ndarray, fy: np.ndarray, *, device: str = "auto", progress: bool = False) -> Fit:
         """Build and fit the existence network, then train all its layers, trial by trial.
 
-        Finished trials are kept in :meth:`checkpoint_folder` until every trial
-        is done, so that an interrupted unit resumes from the trial in flight."""
+        Finished trials are kept in :meth:`checkpoint_folder` until the unit's
+        records are computed (``info["release"]`` removes them), so that an
+        interrupted unit resumes from the trial in flight, or from its test-set
+        evaluation."""
         import shutil
 
         from .. import cs, existence
@@ -627,11 +630,11 @@ class FinetuneMethod(_Kind):
                                                 lam=cs.DEFAULT_LAMBDA)
         folder = self.checkpoint_folder(y, fy)
         res = finetune(start, y, fy, budget=self.budget, device=device, progress=progress, checkpoint=folder)
-        shutil.rmtree(folder, ignore_errors=True)
         info = {"train_loss": res.losses.tolist(), "start_train_loss": res.initial_losses.tolist(),
                 "steps": (res.adam_epochs + res.lbfgs_iterations).tolist(),
                 "stop_reason": res.stop_reason.tolist(), "device": res.device, "N": int(len(Lambda)),
-                "stages": [{"adam": int(a), "lbfgs": int(b)} for a, b in zip(res.adam_epochs, res.lbfgs_iterations)]}
+                "stages": [{"adam": int(a), "lbfgs": int(b)} for a, b in zip(res.adam_epochs, res.lbfgs_iterations)],
+                "release": lambda: shutil.rmtree(folder, ignore_errors=True)}
         return res.predict, info
 
     def checkpoint_folder(self, y: np.ndarray, fy: np.ndarray):

@@ -234,4 +234,6 @@ def compute_unit(unit: Unit, data: _ProblemData, *, progress: bool = False) -> l
         if tests["plot_x"] is not None:
             rec["prediction"] = pred[t, -len(tests["plot_x"]):].tolist()
         records.append(rec)
+    if "release" in info:  # e.g. the fine-tuned network's checkpoints, kept until now
+        info["release"]()
     return records
