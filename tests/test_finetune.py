@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import torch
 
 from dnngap import existence, polynomials
-from dnngap.existence.finetune import SparseNetwork, finetune
+from dnngap.existence.finetune import SparseNetwork, _output_columns, finetune
 from dnngap.experiments import FinetuneMethod, get
 
 
@@ -21,8 +21,7 @@ def _problem(s=10, trials=2, m=40, seed=0):
 
 
 def _network(fit, device="cpu"):
-    layers = fit.features.network.layers
-    return SparseNetwork(layers[:-1], np.unique(sp.csr_array(layers[-1].W).indices), device=device)
+    return SparseNetwork(fit.features.network.layers[:-1], _output_columns(fit.features.network), device=device)
 
 
 def _dense_loss(net, theta, x, target):

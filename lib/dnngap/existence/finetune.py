@@ -72,7 +72,7 @@ from .._validation import check_positive, check_samples
 from .last_layer import ExistenceFit
 from .network import FeedForwardNetwork, Layer
 
-__all__ = ["FinetuneResult", "SparseNetwork", "finetune"]
+__all__ = ["FinetuneResult", "SparseNetwork", "dense_parameters", "finetune", "trainable_parameters"]
 
 # torch's CSR tensors work (and are tested here) but announce themselves as beta once per process
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta", category=UserWarning)
@@ -130,6 +130,31 @@ class _SparseProduct(torch.autograd.Function):
         grad_values = torch.sparse.sampled_addmm(p.matrix(torch.zeros_like(values)), g, h.T, beta=0.0).values()
         grad_h = p.transpose(values) @ g if ctx.needs_input_grad[1] else None
         return grad_values, grad_h, None
+
+
+def _output_columns(network: FeedForwardNetwork) -> np.ndarray:
+    """The columns of the last hidden layer that the features' output layer uses."""
+    return np.unique(sp.csr_array(network.layers[-1].W).indices)
+
+
+def trainable_parameters(network: FeedForwardNetwork) -> int:
+    """:math:`P` of the fine-tuned network built on the features ``network``: the
+    stored entries of every hidden weight matrix, every hidden bias, and the one
+    output row on :func:`_output_columns` with its bias (as :class:`SparseNetwork` lays them out).
+
+    >>> from dnngap import existence, polynomials
+    >>> features = existence.emulate_features(polynomials.hyperbolic_cross(1, 3), 6).network
+    >>> trainable_parameters(features) == SparseNetwork(features.layers[:-1], _output_columns(features)).n_parameters
+    True
+    """
+    hidden = sum(layer.W.nnz + layer.W.shape[0] for layer in network.layers[:-1])
+    return int(hidden + len(_output_columns(network)) + 1)
+
+
+def dense_parameters(network: FeedForwardNetwork) -> int:
+    """The parameters of a dense network with the hidden layers of ``network`` and one output."""
+    hidden = FeedForwardNetwork(network.layers[:-1], network.input_dim).n_parameters_dense
+    return int(hidden + network.layers[-1].W.shape[1] + 1)
 
 
 class SparseNetwork:
@@ -386,7 +411,7 @@ def finetune(fit: ExistenceFit, y: np.ndarray, f_values: np.ndarray, *, budget: 
     folder = None if checkpoint is None else Path(checkpoint)
     started = time.perf_counter()
     layers = fit.features.network.layers
-    network = SparseNetwork(layers[:-1], np.unique(sp.csr_array(layers[-1].W).indices), device=device)
+    network = SparseNetwork(layers[:-1], _output_columns(fit.features.network), device=device)
     trials = []
     for t in tqdm(range(y.shape[0]), desc="fine-tuning", unit="trial", disable=not progress):
         theta0 = _initial(fit, network, t)

@@ -33,7 +33,8 @@ def _e8_example() -> Results:
     the paper protocol (1e-2 in each: 5·10³ times CS's, geometric mean over the
     trials), ``adam_lbfgs`` (2e-3 × 1, 2, 4: 0.4 times the paper protocol's), the
     existence network on N ≤ 300 (3e-6 × 1, 2, 4) and that network fine-tuned
-    (3.3e-6 × 1, 2, 4; training MSE 1e-12 -> 1e-14)."""
+    (3.3e-6 × 1, 2, 4; training MSE 1e-12 -> 1e-14); the recipes' training MSE
+    is 5e-7 (paper protocol) and 2e-7."""
     from .methods import CSMethod, ExistenceMethod, FinetuneMethod, RecipeMethod
     from .specs import ExperimentSpec, Problem
 
@@ -41,12 +42,13 @@ def _e8_example() -> Results:
                FinetuneMethod(n_max=300))
     spec = ExperimentSpec("demo", "demo", "paper", (Problem("exp_cos", 8, (300,)),), methods, trials=3)
     base = {"cs": 1e-6, "paper": 1e-2, "adam_lbfgs": 2e-3, "existence": 3e-6, "finetune": 3.3e-6}
+    train = {"paper": 5e-7, "adam_lbfgs": 2e-7}  # training MSE of the recipes, every trial
     records = []
     for mt in methods:
         name = getattr(mt, "recipe", mt.kind)
         for t in range(3):
             rec = dict(function="exp_cos", d=8, m=300, trial=t, method=mt.label, method_kind=mt.kind,
-                       rel_l2=base[name] * (1 if name == "paper" else 2**t), train_loss=1e-6 / (t + 1),
+                       rel_l2=base[name] * (1 if name == "paper" else 2**t), train_loss=train.get(name),
                        estimator="sparse_grid", stop_reason="converged")
             if mt.kind == "finetune":
                 rec.update(train_loss=1e-14, start_train_loss=1e-12)
@@ -57,6 +59,24 @@ def _e8_example() -> Results:
 def _paper_protocol(results: Results):
     """The paper protocol's recipe method: recipe ``"paper"`` on the first architecture that has it."""
     return next(m for m in results.spec.methods if m.kind == "recipe" and m.recipe == "paper")
+
+
+def paper_points(results: Results) -> list[tuple[str, int, int]]:
+    """The points ``(function, d, m)`` where CS and every recipe on the paper
+    protocol's network are stored (the existence networks and a second
+    architecture join a point when stored, but do not hold it back).
+
+    >>> res = _e8_example()
+    >>> paper_points(res)
+    [('exp_cos', 8, 300)]
+    >>> paper_points(Results(res.spec, [r for r in res.records if r["method_kind"] != "cs"],
+    ...                      missing=[u for u in res.spec.units() if u.method.kind == "cs"]))
+    []
+    """
+    base = _paper_protocol(results)
+    main = lambda mt: mt.kind == "cs" or (mt.kind == "recipe" and (mt.depth, mt.width) == (base.depth, base.width))  # noqa: E731
+    missing = {(u.problem.function, u.problem.d, u.m) for u in results.missing if main(u.method)}
+    return [(p.function, p.d, m) for p in results.spec.problems for m in p.m_values if (p.function, p.d, m) not in missing]
 
 
 def recipe_factors(results: Results, *, function: str, d: int, m: int, resamples: int = 2000):
@@ -416,6 +436,20 @@ def fit_vs_test(rows, *, where: str, constant: float) -> str:
     return head + f", yet its test error, {number(fit['error'])}, is {versus}{worse}"
 
 
+def paper_fit_vs_test(results: Results, tables: dict) -> str:
+    """:func:`fit_vs_test` over the recipes at each paper point (``tables``:
+    ``(function, d, m) ->`` :func:`recipe_factors`), as one sentence; ``""`` for none.
+
+    >>> res = _e8_example()
+    >>> paper_fit_vs_test(res, {("exp_cos", 8, 300): recipe_factors(res, function="exp_cos", d=8, m=300)})
+    "Training loss against test error, over the recipes: at `exp_cos`, $m = 300$ the lowest training MSE, 2.0·10⁻⁷, is ReLU 4×40, Adam+L-BFGS (double)'s, which also has the lowest test error."
+    """
+    labels = _recipe_labels(results)
+    parts = [fit_vs_test(tab[tab["method"].isin(labels)], where=f"at `{fn}`, $m = {m:,}$",
+                         constant=results.constant_error(fn, d)) for (fn, d, m), tab in tables.items()]
+    return "Training loss against test error, over the recipes: " + "; ".join(parts) + "." if parts else ""
+
+
 def fit_vs_test_sentence(results: Results, table) -> str:
     """:func:`fit_vs_test` for every problem of a :func:`largest_m_table`."""
     nets = _recipes_at_largest(results, table)
@@ -440,5 +474,5 @@ def below_sentence(results: Results) -> tuple[str, dict[str, list[tuple[str, int
 
 
 __all__ = ["CLOSE", "ONE_CHANGE", "below_sentence", "closed_sentence", "closers", "finetuned", "finetuned_brief", "finetuned_sentence",
-           "fit_vs_test", "fit_vs_test_sentence", "largest_m_table", "per_problem_sentence", "ranking_sentence",
+           "fit_vs_test", "fit_vs_test_sentence", "largest_m_table", "paper_fit_vs_test", "paper_points", "per_problem_sentence", "ranking_sentence",
            "recipe_answer", "recipe_brief", "recipe_factors", "recipe_scores", "rounding_sentence"]

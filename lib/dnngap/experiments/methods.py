@@ -409,17 +409,21 @@ class ExistenceMethod(_Kind):
     def label(self) -> str:
         return f"existence network (N ≤ {self.n_max}, δ = {self.delta:.0e})"
 
-    def fit(self, y: np.ndarray, fy: np.ndarray, *, device: str = "auto", progress: bool = False) -> Fit:
-        """Build the emulating network and fit its last layer (:func:`dnngap.existence.fit_existence_network`)."""
+    def construct(self, y: np.ndarray, fy: np.ndarray):
+        """The emulating network with its last layer fitted on each trial
+        (:func:`dnngap.existence.fit_existence_network`), an ``ExistenceFit``."""
         from .. import cs, existence
 
-        T, _, d = y.shape
-        Lambda = _index_set("hyperbolic_cross", d, self.n_max)
+        Lambda = _index_set("hyperbolic_cross", y.shape[2], self.n_max)
         lam = cs.DEFAULT_LAMBDA if self.lam is None else self.lam
         s = existence.required_s(Lambda, self.delta)
-        res = existence.fit_existence_network(y, fy, Lambda, s=s, lam=lam, training=self.training)
-        info = {**_solver_outcome(res.objective, res.iterations, res.converged, T), "device": "cpu",
-                "N": int(len(Lambda))}
+        return existence.fit_existence_network(y, fy, Lambda, s=s, lam=lam, training=self.training)
+
+    def fit(self, y: np.ndarray, fy: np.ndarray, *, device: str = "auto", progress: bool = False) -> Fit:
+        """Build the emulating network and fit its last layer (:meth:`construct`)."""
+        res = self.construct(y, fy)
+        info = {**_solver_outcome(res.objective, res.iterations, res.converged, y.shape[0]), "device": "cpu",
+                "N": int(res.z.shape[1])}
         return res.predict, info
 
     def size(self, d: int) -> int:
@@ -549,12 +553,11 @@ def _finetune_sizes(d: int, n_max: int, delta: float) -> tuple[int, int]:
     """Trainable parameters of the fine-tuned existence network (see :class:`FinetuneMethod`),
     and those of a dense network of the same layer sizes."""
     from .. import existence
+    from ..existence import finetune
 
     Lambda = _index_set("hyperbolic_cross", d, n_max)
-    layers = existence.emulate_features(Lambda, existence.required_s(Lambda, delta)).network.layers
-    hidden = sum(layer.W.nnz + layer.W.shape[0] for layer in layers[:-1])  # as SparseNetwork counts them
-    dense = sum(layer.W.shape[0] * (layer.W.shape[1] + 1) for layer in layers[:-1]) + layers[-1].W.shape[1] + 1
-    return int(hidden + len(np.unique(layers[-1].W.indices)) + 1), int(dense)
+    network = existence.emulate_features(Lambda, existence.required_s(Lambda, delta)).network
+    return finetune.trainable_parameters(network), finetune.dense_parameters(network)
 
 
 @dataclass(frozen=True)
@@ -622,17 +625,14 @@ class FinetuneMethod(_Kind):
         evaluation."""
         import shutil
 
-        from .. import cs, existence
         from ..existence.finetune import finetune
 
-        Lambda = _index_set("hyperbolic_cross", y.shape[2], self.n_max)
-        start = existence.fit_existence_network(y, fy, Lambda, s=existence.required_s(Lambda, self.delta),
-                                                lam=cs.DEFAULT_LAMBDA)
+        start = self.start().construct(y, fy)
         folder = self.checkpoint_folder(y, fy)
         res = finetune(start, y, fy, budget=self.budget, device=device, progress=progress, checkpoint=folder)
         info = {"train_loss": res.losses.tolist(), "start_train_loss": res.initial_losses.tolist(),
                 "steps": (res.adam_epochs + res.lbfgs_iterations).tolist(),
-                "stop_reason": res.stop_reason.tolist(), "device": res.device, "N": int(len(Lambda)),
+                "stop_reason": res.stop_reason.tolist(), "device": res.device, "N": int(start.z.shape[1]),
                 "stages": [{"adam": int(a), "lbfgs": int(b)} for a, b in zip(res.adam_epochs, res.lbfgs_iterations)],
                 "release": lambda: shutil.rmtree(folder, ignore_errors=True)}
         return res.predict, info

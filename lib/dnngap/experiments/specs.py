@@ -321,7 +321,7 @@ class ExperimentSpec:
                     f"test.estimator='sparse_grid' is not meaningful for {p.function!r} ({smoothness}): "
                     "sparse-grid quadrature is badly wrong for discontinuous functions; "
                     "use estimator 'auto' or 'monte_carlo'")
-            if any(isinstance(mt, (ExistenceMethod, FinetuneMethod)) and p.runs(mt) for mt in self.methods) and p.d > 8:
+            if any(mt.role == "existence" and p.runs(mt) for mt in self.methods) and p.d > 8:
                 raise ValueError(f"the existence network supports d <= 8; got d = {p.d} for {p.function!r}")
 
     # -- serialisation -------------------------------------------------
