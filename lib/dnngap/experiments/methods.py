@@ -582,6 +582,7 @@ class FinetuneMethod(_Kind):
     >>> predict, info = net.fit(y, np.exp(y[..., 0]), device="cpu")
     >>> predict(np.zeros((3, 1))).shape, info["stages"][0]["adam"], info["N"]
     ((2, 3), 10, 10)
+    >>> info["release"]()  # what the runner calls once the records are computed: the checkpoints go
     >>> FinetuneMethod(n_max=0)
     Traceback (most recent call last):
     ...
