@@ -77,6 +77,18 @@ def test_training_lowers_the_loss_of_a_coarse_emulation():
     np.testing.assert_allclose(start, res.initial_losses, rtol=1e-9)
 
 
+def test_predict_does_not_depend_on_the_chunk_size():
+    y, f, fit = _problem(s=4)
+    res = finetune(fit, y, f, budget=0.01, device="cpu")
+    x = np.random.default_rng(2).uniform(-1, 1, (1000, 2))
+    default = res.predict(x)
+    assert default.shape == (2, 1000) and not np.array_equal(default[0], default[1])
+    for chunk in (1, 7, 256, 4096):
+        np.testing.assert_array_equal(res.predict(x, chunk_size=chunk), default)
+    with pytest.raises(ValueError, match="chunk_size"):
+        res.predict(x, chunk_size=0)
+
+
 def test_trials_are_independent():
     y, f, fit = _problem(s=4)
     both = finetune(fit, y, f, budget=0.02, device="cpu")
