@@ -255,9 +255,9 @@ class SparseNetwork:
 
 
 #: Points per forward pass in :meth:`FinetuneResult.predict`, by device type. On a CPU the
-#: activations of a few hundred points stay in cache: 256 evaluates the paper's
-#: d = 8 test sets (about 2·10⁶ points) some 5× faster than 8192 on one core
-#: (``benchmarks/finetune_predict.py``); a GPU wants large batches.
+#: activations of a few hundred points stay in cache: 256 evaluates the network
+#: about 7× faster than 8192 on one core (``benchmarks/finetune_predict.py``); a
+#: GPU wants large batches.
 PREDICT_CHUNK: dict[str, int] = {"cpu": 256, "cuda": 65536}
 
 
