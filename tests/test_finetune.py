@@ -2,6 +2,8 @@
 sparse network is the constructed one, its gradient is exact, and training
 behaves as the recipes' stages promise."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -87,6 +89,26 @@ def test_predict_does_not_depend_on_the_chunk_size():
         np.testing.assert_array_equal(res.predict(x, chunk_size=chunk), default)
     with pytest.raises(ValueError, match="chunk_size"):
         res.predict(x, chunk_size=0)
+
+
+def test_predict_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    y, f, fit = _problem(s=4)
+    res = finetune(fit, y, f, budget=0.01, device="cpu", checkpoint=tmp_path)
+    x = np.random.default_rng(3).uniform(-1, 1, (500, 2))
+    values = res.predict(x)
+    assert len(list(tmp_path.glob("predict_*.npy"))) == 1
+    again = finetune(fit, y, f, budget=0.01, device="cpu", checkpoint=tmp_path)  # trials read back
+
+    def fail(*args, **kwargs):
+        raise AssertionError("evaluated again")
+
+    monkeypatch.setattr(SparseNetwork, "__call__", fail)
+    np.testing.assert_array_equal(again.predict(x), values)
+    with pytest.raises(AssertionError, match="evaluated again"):  # other points, or other parameters
+        again.predict(x[:-1])
+    changed = dataclasses.replace(again, parameters=again.parameters + 1e-3)
+    with pytest.raises(AssertionError, match="evaluated again"):
+        changed.predict(x)
 
 
 def test_trials_are_independent():

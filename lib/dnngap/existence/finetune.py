@@ -56,6 +56,7 @@ Cost
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -280,6 +281,8 @@ class FinetuneResult:
         The L-BFGS stage's (:func:`dnngap.recipes.lbfgs`).
     wall_time : float
     device : str
+    checkpoint : Path or None
+        The folder :func:`finetune` kept the trials in; :meth:`predict` keeps its values there.
     """
 
     start: ExistenceFit
@@ -293,14 +296,37 @@ class FinetuneResult:
     stop_reason: np.ndarray
     wall_time: float
     device: str
+    checkpoint: Path | None = None
+
+    @functools.cached_property
+    def _digest(self) -> bytes:
+        return hashlib.sha256(np.ascontiguousarray(self.parameters, dtype=np.float64).tobytes()).digest()
 
     def predict(self, points: np.ndarray, *, chunk_size: int | None = None) -> np.ndarray:
         r"""Every trial's fine-tuned network at ``points (n, d)`` -> ``(T, n)`` (float64).
 
         ``chunk_size`` points at a time (default :data:`PREDICT_CHUNK` for the
-        network's kind of device); the values do not depend on it.
+        network's kind of device); the values do not depend on it. With a
+        ``checkpoint`` folder (see :func:`finetune`) each call's values are
+        kept there, keyed by the points and the parameters, and a later call
+        on the same points reads them: an interrupted evaluation on large
+        test sets resumes from the call in flight.
         """
         points = np.asarray(points, dtype=np.float64)
+        if self.checkpoint is None:
+            return self._predict(points, chunk_size)
+        key = hashlib.sha256(self._digest + np.ascontiguousarray(points).tobytes()).hexdigest()[:20]
+        path = Path(self.checkpoint) / f"predict_{key}.npy"
+        if path.exists():
+            return np.load(path)
+        out = self._predict(points, chunk_size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.npy")
+        np.save(tmp, out)
+        os.replace(tmp, path)
+        return out
+
+    def _predict(self, points: np.ndarray, chunk_size: int | None) -> np.ndarray:
         out = np.empty((self.parameters.shape[0], points.shape[0]))
         dev = self.network.device
         chunk_size = PREDICT_CHUNK[dev.type] if chunk_size is None else check_int("chunk_size", chunk_size, 1)
@@ -390,7 +416,9 @@ def finetune(fit: ExistenceFit, y: np.ndarray, f_values: np.ndarray, *, budget: 
         starting network, ``budget``, the kind of device, the numerics
         versions; otherwise the file is overwritten). An interrupted run (a
         killed process, a GPU session's time limit) so loses at most the
-        trial in flight. ``None``: keep nothing.
+        trial in flight. The result's :meth:`FinetuneResult.predict` keeps
+        its values there too (one file per call), so that an interrupted
+        evaluation resumes as well. ``None``: keep nothing.
 
     Returns
     -------
@@ -436,4 +464,4 @@ def finetune(fit: ExistenceFit, y: np.ndarray, f_values: np.ndarray, *, budget: 
         initial_losses=column("start_loss"), losses=column("loss"), adam_epochs=column("adam_epochs"),
         lbfgs_iterations=column("lbfgs_iterations"), evaluations=column("evaluations"),
         stop_reason=column("stop_reason").astype(str), wall_time=time.perf_counter() - started,
-        device=mlp.device_description(network.device))
+        device=mlp.device_description(network.device), checkpoint=folder)
