@@ -255,6 +255,18 @@ def test_sizes_are_read_off_the_matrices_and_match_the_closed_form(activation, s
     np.testing.assert_allclose(got_torch, h.T, rtol=0, atol=1e-12)
 
 
+def test_network_values_do_not_depend_on_the_points_per_pass(monkeypatch):
+    from dnngap.existence import network as network_module
+
+    feats = emulate_features(polynomials.hyperbolic_cross(3, 6), 5)
+    x = np.random.default_rng(4).uniform(-1, 1, (1000, 3))
+    default = feats.network(x)
+    assert default.shape == (1000, feats.network.output_dim) and np.ptp(default[:, 1]) > 0.1
+    for chunk in (1, 7, 4096):
+        monkeypatch.setattr(network_module, "_CHUNK", chunk)
+        np.testing.assert_array_equal(feats.network(x), default)
+
+
 def test_layer_table_covers_the_network():
     feats = emulate_features(polynomials.hyperbolic_cross(4, 8), 5)
     rows = existence.layer_table(feats)

@@ -71,7 +71,7 @@ import torch
 from .. import mlp, recipes
 from .._validation import check_int, check_positive, check_samples
 from .last_layer import ExistenceFit
-from .network import FeedForwardNetwork, Layer
+from .network import FeedForwardNetwork, Layer, points_per_pass
 
 __all__ = ["FinetuneResult", "SparseNetwork", "dense_parameters", "finetune", "trainable_parameters"]
 
@@ -255,11 +255,9 @@ class SparseNetwork:
         return FeedForwardNetwork(tuple(layers), self.input_dim)
 
 
-#: Points per forward pass in :meth:`FinetuneResult.predict`, by device type. On a CPU the
-#: activations of a few hundred points stay in cache: 256 evaluates the network
-#: about 7× faster than 8192 on one core (``benchmarks/finetune_predict.py``); a
-#: GPU wants large batches.
-PREDICT_CHUNK: dict[str, int] = {"cpu": 256, "cuda": 65536}
+#: Points per forward pass of :meth:`FinetuneResult.predict` on a GPU, which wants large
+#: batches; on a CPU: :func:`dnngap.existence.network.points_per_pass` of the network's width.
+GPU_POINTS_PER_PASS: int = 65536
 
 
 @dataclass(frozen=True, eq=False)
@@ -305,8 +303,9 @@ class FinetuneResult:
     def predict(self, points: np.ndarray, *, chunk_size: int | None = None) -> np.ndarray:
         r"""Every trial's fine-tuned network at ``points (n, d)`` -> ``(T, n)`` (float64).
 
-        ``chunk_size`` points at a time (default :data:`PREDICT_CHUNK` for the
-        network's kind of device); the values do not depend on it. With a
+        ``chunk_size`` points at a time (default: :data:`GPU_POINTS_PER_PASS` on a
+        GPU, :func:`~dnngap.existence.network.points_per_pass` of the network's
+        width on a CPU); the values do not depend on it. With a
         ``checkpoint`` folder (see :func:`finetune`) each call's values are
         kept there, keyed by the points and the parameters, and a later call
         on the same points reads them: an interrupted evaluation on large
@@ -329,7 +328,10 @@ class FinetuneResult:
     def _predict(self, points: np.ndarray, chunk_size: int | None) -> np.ndarray:
         out = np.empty((self.parameters.shape[0], points.shape[0]))
         dev = self.network.device
-        chunk_size = PREDICT_CHUNK[dev.type] if chunk_size is None else check_int("chunk_size", chunk_size, 1)
+        if chunk_size is None:
+            width = max(p.shape[0] for p in self.network.patterns)
+            chunk_size = GPU_POINTS_PER_PASS if dev.type == "cuda" else points_per_pass(width)
+        chunk_size = check_int("chunk_size", chunk_size, 1)
         with torch.no_grad():
             for t, theta in enumerate(self.parameters):
                 theta = torch.as_tensor(theta, device=dev)

@@ -14,6 +14,8 @@ in approximation theory).
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,9 +24,30 @@ import scipy.sparse as sp
 
 __all__ = ["FeedForwardNetwork", "Layer"]
 
-# Points evaluated at once in a forward pass: bounds the temporaries to about
-# _CHUNK * width * 8 bytes (about 30 MiB for width 1000).
-_CHUNK = 4096
+#: Bytes of one layer's activations that :func:`points_per_pass` aims at (4 MiB).
+ACTIVATION_BYTES = 2**22
+
+
+def points_per_pass(width: int) -> int:
+    r"""How many points to evaluate at once on a CPU, for a sparse network of ``width``.
+
+    The power of two nearest to ``ACTIVATION_BYTES / (8 width)`` (float64
+    activations of one layer of about 4 MiB), within [16, 4096]. The layers
+    of the existence network are very sparse, so on a CPU the time goes to
+    moving activations, not to arithmetic: with few enough points a layer's
+    input and output stay in cache. In d = 8 this evaluates the networks
+    2-7 times faster than 4096 or 8192 points at once, with the same values
+    (``benchmarks/sparse_chunks.py``; the book's performance notes).
+
+    >>> points_per_pass(1472), points_per_pass(8472), points_per_pass(3)
+    (256, 64, 4096)
+    """
+    ideal = ACTIVATION_BYTES / (8 * max(int(width), 1))
+    return int(min(max(2 ** round(math.log2(ideal)), 16), 4096))
+
+
+# Points evaluated at once by FeedForwardNetwork.__call__: None, points_per_pass(width).
+_CHUNK: int | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,11 +180,12 @@ class FeedForwardNetwork:
         if x.ndim != 2 or x.shape[1] != self.input_dim:
             raise ValueError(f"x must have shape (n, {self.input_dim}); got shape {x.shape}")
         out = np.empty((x.shape[0], self.output_dim))
-        for start in range(0, x.shape[0], _CHUNK):
-            h = np.ascontiguousarray(x[start : start + _CHUNK].T)
+        chunk = points_per_pass(self.width) if _CHUNK is None else _CHUNK
+        for start in range(0, x.shape[0], chunk):
+            h = np.ascontiguousarray(x[start : start + chunk].T)
             for layer in self.layers:
                 h = layer(h)
-            out[start : start + _CHUNK] = h.T
+            out[start : start + chunk] = h.T
         return out
 
     def dense_layers(self) -> list[tuple[np.ndarray, np.ndarray]]:
