@@ -15,7 +15,6 @@ in approximation theory).
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 from typing import Literal
 
