@@ -58,6 +58,15 @@ def number(x: float, digits: int = 2) -> str:
     return f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
+def tex_int(n: int) -> str:
+    """An integer for TeX math, its thousands grouped without the space TeX puts after a comma.
+
+    >>> tex_int(1200), tex_int(75)
+    ('1{,}200', '75')
+    """
+    return f"{int(n):,}".replace(",", "{,}")
+
+
 def span(lo: float, hi: float, digits: int = 2) -> str:
     """``"lo–hi"``, or one number where both print the same.
 
@@ -386,4 +395,4 @@ def cs_curve(results: Results) -> str:
             f"at $m$ = {last:,} it is {cs[last]:.1e}.{reading}")
 
 
-__all__ = ["ROUNDING", "above_constant", "cs_curve", "gap", "number", "ranking", "rounding_note", "span", "views", "winner"]
+__all__ = ["ROUNDING", "above_constant", "cs_curve", "gap", "number", "ranking", "rounding_note", "span", "tex_int", "views", "winner"]

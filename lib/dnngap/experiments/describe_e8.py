@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from . import checks
-from .describe import number, span
+from .describe import number, span, tex_int
 from .records import Results
 
 #: A recipe "closes the gap" on a problem if its error is within this factor of CS's.
@@ -138,7 +138,7 @@ def recipe_answer(results: Results, table, *, function: str, m: int) -> str:
     from .. import recipes
 
     rec, best, base = _recipe_rows(results, table)
-    text = f"`{function}` at $m = {m:,}$: the paper protocol is at {_ci(base)}"
+    text = f"`{function}` at $m = {tex_int(m)}$: the paper protocol is at {_ci(base)}"
     if best["method"] == base["method"]:
         text += ", and no recipe does better"
     else:
@@ -246,7 +246,7 @@ def finetuned_sentence(table) -> str:
               f"the test error by a factor {number(r['factor'] if verdict == 'worsened' else 1 / r['factor'], 3)} "
               f"(95 %: {span(r['low'], r['high'], 3) if verdict == 'worsened' else span(1 / r['high'], 1 / r['low'], 3)})")
         cs = "" if math.isnan(r["× CS"]) else f", to {number(r['× CS'])} times CS's"
-        parts.append(f"at `{r['function']}`, $d = {r['d']}$, $m = {r['m']:,}$ (N ≤ {r['N']:,}, {r['trials']} trials), "
+        parts.append(f"at `{r['function']}`, $d = {r['d']}$, $m = {tex_int(r['m'])}$ (N ≤ {r['N']:,}, {r['trials']} trials), "
                      f"training every layer took the training MSE from {number(r['start MSE'])} to "
                      f"{number(r['MSE'])} and {verdict} {by}{cs}")
     return "; ".join(parts)
@@ -376,7 +376,7 @@ def per_problem_sentence(results: Results, table) -> str:
             best_text = (f"the best recipe, {row['method']}, {number(row['× CS'], 3)} times"
                          + (f" (better by a factor {number(base['error'].iloc[0] / row['error'], 3)})"
                             if len(base) else ""))
-        sentences.append(f"`{row['function']}` in $d = {row['d']}$ ($m = {row['m']:,}$): {base_text}{best_text}")
+        sentences.append(f"`{row['function']}` in $d = {row['d']}$ ($m = {tex_int(row['m'])}$): {base_text}{best_text}")
     return "; ".join(sentences) + "."
 
 
@@ -445,7 +445,7 @@ def paper_fit_vs_test(results: Results, tables: dict) -> str:
     "Training loss against test error, over the recipes: at `exp_cos`, $m = 300$ the lowest training MSE, 2.0·10⁻⁷, is ReLU 4×40, Adam+L-BFGS (double)'s, which also has the lowest test error."
     """
     labels = _recipe_labels(results)
-    parts = [fit_vs_test(tab[tab["method"].isin(labels)], where=f"at `{fn}`, $m = {m:,}$",
+    parts = [fit_vs_test(tab[tab["method"].isin(labels)], where=f"at `{fn}`, $m = {tex_int(m)}$",
                          constant=results.constant_error(fn, d)) for (fn, d, m), tab in tables.items()]
     return "Training loss against test error, over the recipes: " + "; ".join(parts) + "." if parts else ""
 
